@@ -1,0 +1,1 @@
+"""The session console: live operations for Minato City's metaverse support meetups."""

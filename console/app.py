@@ -1,0 +1,100 @@
+"""The ASGI application: routes, middleware and the lifespan that owns engine, hub and bus."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from console import bus, pages, settings
+from console.db import make_engine, migrate
+from console.fragments import templates
+from console.hub import Hub
+from console.live import live_endpoint
+
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+     b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"same-origin"),
+    (b"cache-control", b"no-store"),
+]
+
+
+class SecurityHeaders:
+    """Pages may hold personal data: never cached, never framed, scripts from here only."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                existing = {k for k, _ in message.get("headers", [])}
+                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in existing]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    return templates.TemplateResponse(
+        request,
+        "error.html",
+        {"message": "システムでエラーが発生しました。時間をおいて再度お試しください。", "status": 500},
+        status_code=500,
+    )
+
+
+@asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    engine = make_engine(settings.DATABASE_URL)
+    await asyncio.to_thread(migrate, engine)
+    hub = Hub(engine, queue_size=settings.LIVE_QUEUE_SIZE)
+    await hub.load_open()
+    app.state.engine, app.state.hub = engine, hub
+    listener = asyncio.create_task(bus.listen(engine, hub))
+    try:
+        yield
+    finally:
+        hub.close_all(1012)
+        listener.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listener
+        engine.dispose()
+
+
+routes = [
+    Route("/login", pages.login_form, methods=["GET"]),
+    Route("/login", pages.login, methods=["POST"]),
+    Route("/logout", pages.logout, methods=["POST"]),
+    Route("/", pages.home, methods=["GET"]),
+    Route("/meetups", pages.create_meetup, methods=["POST"]),
+    Route("/meetups/{meetup_id:int}", pages.dashboard, methods=["GET"]),
+    Route("/meetups/{meetup_id:int}/commands/{name}", pages.command, methods=["POST"]),
+    Route("/participants", pages.participants, methods=["GET"]),
+    Route("/participants", pages.add_participant, methods=["POST"]),
+    Route("/healthz", pages.health, methods=["GET"]),
+    WebSocketRoute("/live/{meetup_id:int}", live_endpoint),
+    Mount("/static", StaticFiles(directory=settings.ROOT / "static"), name="static"),
+]
+
+middleware = [Middleware(SecurityHeaders)]
+
+app = Starlette(
+    routes=routes,
+    middleware=middleware,
+    lifespan=lifespan,
+    exception_handlers={500: server_error},
+)

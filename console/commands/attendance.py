@@ -1,0 +1,92 @@
+"""Participants entering, moving between spaces, being marked, and leaving."""
+
+from collections.abc import Mapping
+
+from sqlmodel import Session, select
+
+from console import events as ev
+from console import forms
+from console.eventlog import Decide, Refused
+from console.models import Participant, Staff
+from console.state import LiveState
+from console.vocab import Mark, MeetupStatus, Space
+
+
+def _participant(db: Session, participant_id: int) -> Participant:
+    participant = db.get(Participant, participant_id)
+    if participant is None:
+        raise Refused("参加者が見つかりません。")
+    return participant
+
+
+def _present(db: Session, state: LiveState, participant_id: int):
+    participant = _participant(db, participant_id)
+    presence = state.present.get(participant_id)
+    if presence is None:
+        raise Refused(f"「{participant.display_name}」さんは現在入室していません。")
+    return participant, presence
+
+
+def enter(form: Mapping[str, str], actor: Staff) -> Decide:
+    code = forms.one_line(form, "participant_code", label="参加者ID", max_len=32).split()[0]
+    space = forms.choice(form, "space", Space, label="スペース")
+
+    def decide(db: Session, state: LiveState) -> ev.Body:
+        participant = db.exec(select(Participant).where(Participant.code == code)).first()
+        if participant is None:
+            raise Refused(f"参加者ID「{code}」の参加者が見つかりません。")
+        participant_id = participant.id
+        if state.status == MeetupStatus.CLOSED:
+            raise Refused("この開催回は終了しているため、入室を記録できません。")
+        if not state.is_open:
+            raise Refused("まだ入室受付が始まっていないため、入室を記録できません。")
+        if participant_id in state.present:
+            where = Space(state.present[participant_id].space).label
+            raise Refused(f"「{participant.display_name}」さんはすでに{where}にいます。")
+        late = state.status == MeetupStatus.IN_SESSION
+        return ev.ParticipantEntered(participant_id=participant_id, space=space, late=late)
+
+    return decide
+
+
+def move(form: Mapping[str, str], actor: Staff) -> Decide:
+    participant_id = forms.positive_id(form, "participant_id", label="参加者")
+    space = forms.choice(form, "space", Space, label="移動先のスペース")
+
+    def decide(db: Session, state: LiveState) -> ev.Body:
+        participant, presence = _present(db, state, participant_id)
+        if presence.space == space:
+            raise Refused(f"「{participant.display_name}」さんはすでに{space.label}にいます。")
+        return ev.ParticipantMoved(
+            participant_id=participant_id, from_space=presence.space, to_space=space
+        )
+
+    return decide
+
+
+def mark(form: Mapping[str, str], actor: Staff) -> Decide:
+    participant_id = forms.positive_id(form, "participant_id", label="参加者")
+    mark = forms.choice(form, "mark", Mark, label="状態")
+
+    def decide(db: Session, state: LiveState) -> ev.Body:
+        participant, presence = _present(db, state, participant_id)
+        name = participant.display_name
+        if mark == Mark.ATTENTION and presence.attention:
+            raise Refused(f"「{name}」さんはすでに要配慮になっています。")
+        if mark == Mark.ATTENTION_RESOLVED and not presence.attention:
+            raise Refused(f"「{name}」さんは要配慮になっていません。")
+        if mark in (Mark.TALKING, Mark.LISTENING) and presence.mode == mark:
+            raise Refused(f"「{name}」さんはすでに「{mark.label}」になっています。")
+        return ev.ParticipantMarked(participant_id=participant_id, mark=mark)
+
+    return decide
+
+
+def leave(form: Mapping[str, str], actor: Staff) -> Decide:
+    participant_id = forms.positive_id(form, "participant_id", label="参加者")
+
+    def decide(db: Session, state: LiveState) -> ev.Body:
+        _present(db, state, participant_id)
+        return ev.ParticipantLeft(participant_id=participant_id)
+
+    return decide

@@ -1,0 +1,125 @@
+"""Demo data: staff of every role, ~15 participants, and a meetup running now."""
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from console import eventlog
+from console import events as ev
+from console.auth import hash_password
+from console.db import transaction
+from console.models import Meetup, Participant, Staff
+from console.settings import TZ
+from console.state import LiveState
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+DEMO_STAFF = [
+    ("manager", "管理者 佐藤", "manager", None),
+    ("facilitator", "ファシリ 田中", "facilitator", None),
+    ("counsellor1", "相談員 鈴木", "counsellor", "psw"),
+    ("counsellor2", "相談員 高橋", "counsellor", "certified_psychologist"),
+    ("counsellor3", "相談員 伊藤", "counsellor", "peer"),
+    ("support", "支援員 渡辺", "support", None),
+    ("ward", "港区 山本", "ward", None),
+]
+
+AVATARS = [
+    "そら", "ひかり", "こまち", "ゆず", "はる", "みなと", "あおい", "れん",
+    "つき", "ほし", "もみじ", "さくら", "なぎ", "しずく", "かえで",
+]
+AGES = ["10s", "20s", "30s", "40s", "50s", "60plus", "unknown"]
+DISTRICTS = ["shiba", "azabu", "akasaka", "takanawa", "shibaura_konan", "unknown"]
+
+
+def seed(engine: Engine) -> Meetup:
+    """Create what is missing (safe to run again) and return today's running meetup."""
+    with transaction(engine) as db:
+        for login_id, name, role, qualification in DEMO_STAFF:
+            if db.exec(select(Staff).where(Staff.login_id == login_id)).first() is None:
+                db.add(
+                    Staff(
+                        login_id=login_id,
+                        display_name=name,
+                        role=role,
+                        qualification=qualification,
+                        password_hash=hash_password(DEMO_PASSWORD),
+                    )
+                )
+        for i, avatar in enumerate(AVATARS, start=1):
+            code = f"P{i:03d}"
+            if db.exec(select(Participant).where(Participant.code == code)).first() is None:
+                db.add(
+                    Participant(
+                        code=code,
+                        display_name=avatar,
+                        age_bracket=AGES[i % len(AGES)],
+                        district=DISTRICTS[i % len(DISTRICTS)],
+                        gender=["female", "male", "other", None][i % 4],
+                    )
+                )
+    today = datetime.now(TZ).date()
+    with Session(engine) as db:
+        meetup = db.exec(select(Meetup).where(Meetup.date == today)).first()
+    if meetup is None:
+        meetup = _running_meetup(engine)
+    return meetup
+
+
+def _running_meetup(engine: Engine) -> Meetup:
+    now = datetime.now(UTC)
+    start = now - timedelta(minutes=40)
+    with transaction(engine) as db:
+        meetup = Meetup(
+            date=now.astimezone(TZ).date(),
+            doors_at=start - timedelta(minutes=15),
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            rooms=2,
+        )
+        db.add(meetup)
+        db.flush()
+        staff = {s.login_id: s.id for s in db.exec(select(Staff))}
+        people = {p.code: p.id for p in db.exec(select(Participant))}
+    manager = staff["manager"]
+    script: list[tuple[int, int | None, ev.Body]] = [
+        (-55, manager, ev.DoorsOpened()),
+        (-54, manager, ev.StaffOnDuty(staff_id=manager, post="overall")),
+        (-53, staff["facilitator"], ev.StaffOnDuty(staff_id=staff["facilitator"], post="exchange")),
+        (-52, staff["counsellor1"], ev.StaffOnDuty(staff_id=staff["counsellor1"], post="consultation")),
+        (-52, staff["counsellor2"], ev.StaffOnDuty(staff_id=staff["counsellor2"], post="consultation")),
+        (-51, staff["counsellor3"], ev.StaffOnDuty(staff_id=staff["counsellor3"], post="rest")),
+        (-50, staff["support"], ev.StaffOnDuty(staff_id=staff["support"], post="info")),
+    ]
+    for i in range(1, 9):
+        script.append((-48 + i, staff["support"], ev.ParticipantEntered(
+            participant_id=people[f"P{i:03d}"], space="exchange", late=False)))
+    script.append((-40, manager, ev.MeetupStarted()))
+    for i in range(9, 13):
+        script.append((-35 + i, staff["facilitator"], ev.ParticipantEntered(
+            participant_id=people[f"P{i:03d}"], space="exchange", late=True)))
+    fac, c1 = staff["facilitator"], staff["counsellor1"]
+    script += [
+        (-20, fac, ev.ParticipantMarked(participant_id=people["P002"], mark="listening")),
+        (-19, fac, ev.ParticipantMarked(participant_id=people["P003"], mark="talking")),
+        (-15, fac, ev.ParticipantMoved(participant_id=people["P004"], from_space="exchange", to_space="rest")),
+        (-12, c1, ev.ParticipantMoved(participant_id=people["P005"], from_space="exchange", to_space="consultation")),
+        (-10, fac, ev.ParticipantMarked(participant_id=people["P006"], mark="attention")),
+        (-8, fac, ev.ParticipantMoved(participant_id=people["P007"], from_space="exchange", to_space="info")),
+        (-6, fac, ev.StaffNotePosted(text="P006 さんが少し緊張している様子です。休憩スペースへの案内を検討します。")),
+    ]
+    state = LiveState(meetup_id=meetup.id)
+    for n, (minutes, actor, body) in enumerate(script, start=1):
+        at = now + timedelta(minutes=minutes)
+        appended = eventlog.append(
+            engine,
+            meetup_id=meetup.id,
+            command_id=f"demo:{meetup.id}:{n}",
+            actor_id=actor,
+            state=state,
+            decide=lambda _db, _state, body=body: body,
+            now=lambda at=at: at,
+        )
+        state = eventlog.apply(state, appended.event)
+    return meetup

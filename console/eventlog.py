@@ -1,0 +1,154 @@
+"""The event log: the only writer of events, and the reader every projection uses.
+
+`append` runs one transaction that (1) returns the original event if the command id was
+already used, (2) takes the meetup's row lock by bumping `last_seq`, so seqs are gap-free and
+strictly increasing even when commands race across threads or processes, (3) brings the
+caller's state snapshot up to the seq before the new one, (4) asks `decide` for the event
+against that exact state (it may refuse), and (5) inserts the event. Only after the commit
+does the caller publish it.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from console import events as ev
+from console.bus import announce
+from console.db import transaction
+from console.models import EventRow, Meetup, utcnow
+from console.state import LiveState, apply, fold  # noqa: F401  (apply re-exported)
+
+COMMAND_ID = re.compile(r"^[A-Za-z0-9:_.\-]{8,64}$")
+
+
+class Refused(Exception):
+    """A command that changes nothing. `message` is Japanese and shown to the user as is."""
+
+    def __init__(self, message: str, *, status: int = 422) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Appended:
+    event: ev.Recorded
+    duplicate: bool
+
+
+Decide = Callable[[Session, LiveState], ev.Body]
+
+
+def _recorded(row: EventRow) -> ev.Recorded:
+    return ev.Recorded(
+        meetup_id=row.meetup_id,
+        seq=row.seq,
+        at=row.at,
+        actor_id=row.actor_id,
+        command_id=row.command_id,
+        body=ev.body_from_json(row.type, row.payload),
+    )
+
+
+def _by_command_id(db: Session, command_id: str) -> ev.Recorded | None:
+    row = db.exec(select(EventRow).where(EventRow.command_id == command_id)).first()
+    return _recorded(row) if row else None
+
+
+def read_since(
+    db: Session, meetup_id: int, after: int, *, upto: int | None = None, limit: int | None = None
+) -> list[ev.Recorded]:
+    """Committed events of one meetup with after < seq (<= upto), in seq order."""
+    query = select(EventRow).where(EventRow.meetup_id == meetup_id, EventRow.seq > after)
+    if upto is not None:
+        query = query.where(EventRow.seq <= upto)
+    query = query.order_by(EventRow.seq)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_recorded(row) for row in db.exec(query)]
+
+
+def recent(
+    db: Session, meetup_id: int, *, upto: int, limit: int, type_: str | None = None
+) -> list[ev.Recorded]:
+    """Up to `limit` committed events with seq <= upto (of one type if given), newest first."""
+    query = select(EventRow).where(EventRow.meetup_id == meetup_id, EventRow.seq <= upto)
+    if type_ is not None:
+        query = query.where(EventRow.type == type_)
+    query = query.order_by(EventRow.seq.desc()).limit(limit)
+    return [_recorded(row) for row in db.exec(query)]
+
+
+def replay(engine: Engine, meetup_id: int) -> LiveState:
+    """A fresh fold of the meetup's whole log."""
+    with Session(engine) as db:
+        return fold(LiveState(meetup_id=meetup_id), read_since(db, meetup_id, 0))
+
+
+def append(
+    engine: Engine,
+    *,
+    meetup_id: int,
+    command_id: str,
+    actor_id: int | None,
+    state: LiveState,
+    decide: Decide,
+    now: Callable[[], datetime] = utcnow,
+) -> Appended:
+    """Append the event `decide` returns, once per command id. Raises Refused, appending nothing."""
+    if not COMMAND_ID.match(command_id or ""):
+        raise Refused("操作IDが不正です。画面を再読み込みしてからやり直してください。", status=400)
+    try:
+        with transaction(engine) as db:
+            earlier = _by_command_id(db, command_id)
+            if earlier is not None:
+                return Appended(event=earlier, duplicate=True)
+            seq = db.execute(
+                update(Meetup)
+                .where(Meetup.id == meetup_id)
+                .values(last_seq=Meetup.last_seq + 1)
+                .returning(Meetup.last_seq)
+            ).scalar_one_or_none()
+            if seq is None:
+                raise Refused("開催回が見つかりません。", status=404)
+            if state.seq > seq - 1:
+                raise RuntimeError(f"live state at {state.seq} is ahead of the log at {seq - 1}")
+            state = fold(state, read_since(db, meetup_id, state.seq, upto=seq - 1))
+            body = decide(db, state)
+            event = ev.Recorded(
+                meetup_id=meetup_id,
+                seq=seq,
+                at=now(),
+                actor_id=actor_id,
+                command_id=command_id,
+                body=body,
+            )
+            after = apply(state, event)
+            db.add(
+                EventRow(
+                    meetup_id=meetup_id,
+                    seq=seq,
+                    type=body.type,
+                    actor_id=actor_id,
+                    at=event.at,
+                    payload=body.to_json(),
+                    command_id=command_id,
+                )
+            )
+            announce(db, meetup_id, seq)
+            if after.status != state.status:
+                db.execute(update(Meetup).where(Meetup.id == meetup_id).values(status=after.status))
+    except IntegrityError:
+        # A twin with the same command id committed between our check and our insert.
+        with Session(engine) as db:
+            earlier = _by_command_id(db, command_id)
+        if earlier is None:
+            raise
+        return Appended(event=earlier, duplicate=True)
+    return Appended(event=event, duplicate=False)

@@ -1,0 +1,160 @@
+"""Every kind of event a meetup's log can hold: one small class each.
+
+An event body states a fact in the past tense. It holds identifiers, never names or other
+personal data, so the log can be kept and reported on without decrypting anything.
+`Recorded` is the envelope the event log gives a body once it is committed.
+"""
+
+import json
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class Body:
+    type: ClassVar[str]
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+
+KINDS: dict[str, type[Body]] = {}
+
+
+def kind(cls: type[Body]) -> type[Body]:
+    KINDS[cls.type] = cls
+    return cls
+
+
+@kind
+@dataclass(frozen=True)
+class DoorsOpened(Body):
+    """Entry opened (入室受付開始, normally 13:45). Fields: reason (when opened by hand early)."""
+
+    type = "doors_opened"
+    reason: str = ""
+
+
+@kind
+@dataclass(frozen=True)
+class MeetupStarted(Body):
+    """The session began (normally 14:00); entries after this are late joiners. Fields: reason."""
+
+    type = "meetup_started"
+    reason: str = ""
+
+
+@kind
+@dataclass(frozen=True)
+class MeetupClosed(Body):
+    """The session closed (normally 17:00). Everyone still present leaves and every staff member
+    goes off duty at this event's time. Fields: reason."""
+
+    type = "meetup_closed"
+    reason: str = ""
+
+
+@kind
+@dataclass(frozen=True)
+class StaffOnDuty(Body):
+    """A staff member went on duty. Fields: staff_id, post (a `Post` value)."""
+
+    type = "staff_on_duty"
+    staff_id: int
+    post: str
+
+
+@kind
+@dataclass(frozen=True)
+class StaffPostChanged(Body):
+    """A staff member on duty moved to another post. Fields: staff_id, post."""
+
+    type = "staff_post_changed"
+    staff_id: int
+    post: str
+
+
+@kind
+@dataclass(frozen=True)
+class StaffOffDuty(Body):
+    """A staff member went off duty. Fields: staff_id."""
+
+    type = "staff_off_duty"
+    staff_id: int
+
+
+@kind
+@dataclass(frozen=True)
+class ParticipantEntered(Body):
+    """A participant entered the metaverse space. Fields: participant_id, space, late (entered
+    after the session had started: 途中参加)."""
+
+    type = "participant_entered"
+    participant_id: int
+    space: str
+    late: bool
+
+
+@kind
+@dataclass(frozen=True)
+class ParticipantMoved(Body):
+    """A participant moved between spaces. Fields: participant_id, from_space, to_space."""
+
+    type = "participant_moved"
+    participant_id: int
+    from_space: str
+    to_space: str
+
+
+@kind
+@dataclass(frozen=True)
+class ParticipantMarked(Body):
+    """Staff marked a present participant. Fields: participant_id, mark (a `Mark` value: talking,
+    listening only, needs attention, attention resolved)."""
+
+    type = "participant_marked"
+    participant_id: int
+    mark: str
+
+
+@kind
+@dataclass(frozen=True)
+class ParticipantLeft(Body):
+    """A participant left the metaverse space. Fields: participant_id."""
+
+    type = "participant_left"
+    participant_id: int
+
+
+@kind
+@dataclass(frozen=True)
+class StaffNotePosted(Body):
+    """A note on the staff-only channel (spec 7(1)). Fields: text, for_report (to be carried
+    into the post-session summary). Staff only: never shown to the ward role."""
+
+    type = "staff_note_posted"
+    text: str
+    for_report: bool = False
+
+
+def body_from_json(type_: str, payload: str) -> Body:
+    cls = KINDS[type_]
+    data = json.loads(payload)
+    return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A committed event: its body plus where and when it stands in the log."""
+
+    meetup_id: int
+    seq: int
+    at: datetime
+    actor_id: int | None
+    command_id: str
+    body: Body
+
+    @property
+    def type(self) -> str:
+        return self.body.type

@@ -1,0 +1,279 @@
+"""HTML for pages and for the live websocket: each panel has one template and a stable id.
+
+The same template renders a panel inside the full page and as an out-of-band swap. A frame
+(one websocket message) is rendered once per role for each event and shared by every socket
+of that role.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from jinja2 import pass_context
+from markupsafe import Markup
+from sqlmodel import Session, select
+from starlette.templating import Jinja2Templates
+
+from console import events as ev
+from console.models import Meetup, Participant, Staff
+from console.permissions import Action, allowed
+from console.settings import ROOT, TZ
+from console.state import LiveState
+from console.vocab import (
+    Mark,
+    MeetupStatus,
+    Post,
+    Qualification,
+    Role,
+    Space,
+)
+
+templates = Jinja2Templates(directory=ROOT / "templates")
+
+
+def jst(value: datetime | None, fmt: str = "%H:%M") -> str:
+    return value.astimezone(TZ).strftime(fmt) if value else ""
+
+
+WEEKDAYS = "月火水木金土日"
+
+
+def jst_date(value) -> str:
+    return f"{value:%Y年%-m月%-d日}({WEEKDAYS[value.weekday()]})"
+
+
+@pass_context
+def can(context, action: str) -> bool:
+    return allowed(context["role"], Action(action))
+
+
+templates.env.filters["jst"] = jst
+templates.env.filters["jst_date"] = jst_date
+templates.env.globals.update(
+    can=can,
+    Space=Space,
+    Post=Post,
+    Mark=Mark,
+    MeetupStatus=MeetupStatus,
+    Role=Role,
+    Qualification=Qualification,
+)
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Names to show, looked up when rendering: events and state hold ids only."""
+
+    staff: dict[int, Staff]
+    participants: dict[int, Participant]
+
+    @classmethod
+    def load(cls, db: Session) -> "Directory":
+        staff = {s.id: s for s in db.exec(select(Staff))}
+        people = {p.id: p for p in db.exec(select(Participant))}
+        return cls(staff=staff, participants=people)
+
+    def staff_name(self, staff_id: int | None) -> str:
+        if staff_id is None:
+            return "自動"
+        staff = self.staff.get(staff_id)
+        return staff.display_name if staff else f"職員#{staff_id}"
+
+    def participant_name(self, participant_id: int) -> str:
+        """Callers check the role may see names (`View.names`) before calling this."""
+        person = self.participants.get(participant_id)
+        return person.display_name if person else "参加者"
+
+    def qualified(self, staff_id: int) -> bool:
+        staff = self.staff.get(staff_id)
+        q = Qualification.parse(staff.qualification) if staff else None
+        return bool(q and q.qualified)
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything a template needs to render one role's panels of one meetup."""
+
+    meetup: Meetup
+    state: LiveState
+    role: str
+    directory: Directory
+
+    @property
+    def names(self) -> bool:
+        return allowed(self.role, Action.VIEW_PARTICIPANT_NAMES)
+
+    def context(self, **extra) -> dict:
+        return {"v": self, "role": self.role, "state": self.state, "meetup": self.meetup, **extra}
+
+    def staffing(self) -> dict[str, int]:
+        on_duty = [self.directory.staff.get(d.staff_id) for d in self.state.on_duty.values()]
+        counsellors = [s for s in on_duty if s and s.role == Role.COUNSELLOR]
+        return {
+            "total": len(on_duty),
+            "counsellors": len(counsellors),
+            "qualified": sum(1 for s in counsellors if self.directory.qualified(s.id)),
+        }
+
+    def absent(self) -> list[Participant]:
+        people = self.directory.participants.values()
+        return sorted((p for p in people if p.id not in self.state.present), key=lambda p: p.code)
+
+
+def _render(name: str, view: View, **extra) -> str:
+    return templates.get_template(name).render(view.context(**extra))
+
+
+def panel(name: str, view: View, *, oob: bool = True, **extra) -> str:
+    return _render(f"fragments/{name}.html", view, oob=oob, **extra)
+
+
+def describe(event: ev.Recorded, view: View) -> str | None:
+    """One Japanese line for the timeline, or None when this role does not see the event."""
+    d = view.directory
+    body = event.body
+
+    def who(pid: int) -> str:
+        return f"「{d.participant_name(pid)}」さん" if view.names else "参加者"
+
+    match body:
+        case ev.DoorsOpened():
+            text = "入室受付を開始しました"
+        case ev.MeetupStarted():
+            text = "開催を開始しました"
+        case ev.MeetupClosed():
+            text = "開催を終了しました(在室者は終了時刻で退室扱い)"
+        case ev.StaffOnDuty(staff_id=sid, post=post):
+            text = f"{d.staff_name(sid)}が勤務を開始しました({Post(post).label})"
+        case ev.StaffPostChanged(staff_id=sid, post=post):
+            text = f"{d.staff_name(sid)}の配置が{Post(post).label}になりました"
+        case ev.StaffOffDuty(staff_id=sid):
+            text = f"{d.staff_name(sid)}が勤務を終了しました"
+        case ev.ParticipantEntered(participant_id=pid, space=space, late=late):
+            text = f"{who(pid)}が{Space(space).label}に入室しました" + ("(途中参加)" if late else "")
+        case ev.ParticipantMoved(participant_id=pid, from_space=src, to_space=dst):
+            text = f"{who(pid)}が{Space(src).label}から{Space(dst).label}へ移動しました"
+        case ev.ParticipantMarked(participant_id=pid, mark=mark):
+            if not view.names:
+                return None
+            text = f"{who(pid)}を「{Mark(mark).label}」にしました"
+        case ev.ParticipantLeft(participant_id=pid):
+            text = f"{who(pid)}が退室しました"
+        case ev.StaffNotePosted():
+            if not allowed(view.role, Action.VIEW_STAFF_NOTES):
+                return None
+            text = "スタッフメモが投稿されました"
+        case _:
+            return None
+    reason = getattr(body, "reason", "")
+    return f"{text}(理由: {reason})" if reason else text
+
+
+def timeline_items(events: list[ev.Recorded], view: View) -> Markup:
+    return Markup("").join(
+        Markup(_render("fragments/timeline_item.html", view, event=e, text=text))
+        for e in events
+        if (text := describe(e, view)) is not None
+    )
+
+
+def note_items(events: list[ev.Recorded], view: View) -> Markup:
+    if not allowed(view.role, Action.VIEW_STAFF_NOTES):
+        return Markup("")
+    notes = [e for e in events if isinstance(e.body, ev.StaffNotePosted)]
+    return Markup("").join(Markup(_render("fragments/note_item.html", view, event=e)) for e in notes)
+
+
+def _prepend(list_id: str, items: str) -> str:
+    return f'<ol hx-swap-oob="afterbegin:#{list_id}">{items}</ol>' if items else ""
+
+
+def seq_marker(seq: int) -> str:
+    return f'<div id="live-seq" data-seq="{seq}" hx-swap-oob="true" hidden></div>'
+
+
+def all_panels(view: View) -> str:
+    """Every live panel (not the timeline or the notes), as out-of-band swaps."""
+    names = ["status", "lifecycle", "staff_panel", "absent"]
+    parts = [panel(n, view) for n in names]
+    parts += [panel("space", view, space=s) for s in Space]
+    return "".join(parts)
+
+
+def _changed_panels(event: ev.Recorded, view: View) -> list[str]:
+    body = event.body
+    match body:
+        case ev.DoorsOpened() | ev.MeetupStarted() | ev.MeetupClosed():
+            return [all_panels(view)]
+        case ev.StaffOnDuty() | ev.StaffPostChanged() | ev.StaffOffDuty():
+            posted = [panel("posted", view, space=s) for s in Space]
+            return [panel("status", view), panel("staff_panel", view), *posted]
+        case ev.ParticipantEntered(participant_id=pid, space=space):
+            return [
+                panel("status", view),
+                panel("absent", view),
+                panel("count", view, space=Space(space)),
+                _append_person(view, pid, space),
+            ]
+        case ev.ParticipantMoved(participant_id=pid, from_space=src, to_space=dst):
+            return [
+                panel("status", view),
+                _delete_person(view, pid),
+                _append_person(view, pid, dst),
+                panel("count", view, space=Space(src)),
+                panel("count", view, space=Space(dst)),
+            ]
+        case ev.ParticipantMarked(participant_id=pid):
+            if not view.names:
+                return []
+            return [panel("person", view, presence=view.state.present[pid])]
+        case ev.ParticipantLeft(participant_id=pid):
+            return [
+                panel("status", view),
+                panel("absent", view),
+                _delete_person(view, pid),
+                *[panel("count", view, space=s) for s in Space],
+            ]
+    return []
+
+
+def _append_person(view: View, pid: int, space: str) -> str:
+    if not view.names:
+        return ""
+    row = panel("person", view, oob=False, presence=view.state.present[pid])
+    return f'<ul hx-swap-oob="beforeend:#people-{space}">{row}</ul>'
+
+
+def _delete_person(view: View, pid: int) -> str:
+    return f'<li id="person-{pid}" hx-swap-oob="delete"></li>' if view.names else ""
+
+
+def event_frame(event: ev.Recorded, view: View) -> str:
+    """One websocket message telling `view.role` about `event`; `view.state` is the state after it."""
+    parts = _changed_panels(event, view)
+    parts.append(_prepend("timeline-list", timeline_items([event], view)))
+    parts.append(_prepend("notes-list", note_items([event], view)))
+    parts.append(seq_marker(event.seq))
+    return "".join(parts)
+
+
+def replay_frame(event: ev.Recorded, view: View) -> str:
+    """A missed event re-sent on resume: its timeline line and note; panels follow at the end."""
+    parts = [
+        _prepend("timeline-list", timeline_items([event], view)),
+        _prepend("notes-list", note_items([event], view)),
+        seq_marker(event.seq),
+    ]
+    return "".join(parts)
+
+
+def resync_frame(view: View, recent: list[ev.Recorded]) -> str:
+    """Whole panels, timeline and notes, for a client too far behind to replay."""
+    newest_first = list(reversed(recent))
+    timeline = timeline_items(newest_first, view)
+    notes = note_items(newest_first, view)
+    return (
+        all_panels(view)
+        + f'<ol id="timeline-list" hx-swap-oob="true" class="timeline">{timeline}</ol>'
+        + f'<ol id="notes-list" hx-swap-oob="true" class="notes">{notes}</ol>'
+        + seq_marker(view.state.seq)
+    )

@@ -1,0 +1,172 @@
+"""The hub: live state per meetup, and fan-out of committed events to websockets.
+
+Events reach `deliver` only after they are committed (from a command in this process, or
+from the bus when another process committed them). `deliver` folds them into the live
+state in seq order, filling any gap from the database, renders one frame per role, and
+puts it on every subscriber's bounded queue. A subscriber that falls behind is dropped
+with close code 1013 and resumes from its last seq when the browser reconnects.
+"""
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+import anyio
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from console import eventlog, fragments
+from console import events as ev
+from console.eventlog import Refused
+from console.fragments import Directory, View
+from console.models import Meetup
+from console.state import LiveState, apply
+from console.vocab import MeetupStatus
+
+log = logging.getLogger(__name__)
+
+CLOSE = object()  # queued to tell a subscriber's writer to close its socket
+
+
+@dataclass(eq=False)
+class Subscriber:
+    role: str
+    queue: asyncio.Queue
+    sent_seq: int = 0
+    overflowed: bool = False
+
+    def push(self, seq: int, frame: str) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait((seq, frame))
+        except asyncio.QueueFull:
+            self.close()
+
+    def close(self, code: int = 1013) -> None:
+        """Drop what is queued and tell the writer to close with `code`. 1012 and 1013 make
+        the browser's ws extension reconnect, and it resumes from its last seq."""
+        self.overflowed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait((CLOSE, code))
+
+
+@dataclass(eq=False)
+class LiveMeetup:
+    meetup: Meetup
+    state: LiveState
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    subscribers: set[Subscriber] = field(default_factory=set)
+
+
+class Hub:
+    def __init__(self, engine: Engine, *, queue_size: int) -> None:
+        self.engine = engine
+        self.queue_size = queue_size
+        self._meetups: dict[int, LiveMeetup] = {}
+        self._loading = asyncio.Lock()
+
+    async def live(self, meetup_id: int) -> LiveMeetup:
+        """The meetup's live state, folded from the log on first use. Refused if unknown."""
+        live = self._meetups.get(meetup_id)
+        if live is not None:
+            return live
+        async with self._loading:
+            if meetup_id not in self._meetups:
+                meetup, state = await anyio.to_thread.run_sync(self._load, meetup_id)
+                self._meetups[meetup_id] = LiveMeetup(meetup=meetup, state=state)
+        return self._meetups[meetup_id]
+
+    def _load(self, meetup_id: int) -> tuple[Meetup, LiveState]:
+        with Session(self.engine) as db:
+            meetup = db.get(Meetup, meetup_id)
+        if meetup is None:
+            raise Refused("開催回が見つかりません。", status=404)
+        return meetup, eventlog.replay(self.engine, meetup_id)
+
+    def forget(self, meetup_id: int) -> None:
+        """Drop cached reference data (times, rooms) after the meetup row changed."""
+        live = self._meetups.get(meetup_id)
+        if live is not None and not live.subscribers:
+            del self._meetups[meetup_id]
+
+    def directory(self) -> Directory:
+        """Names for rendering; templates show participants' only to roles allowed them."""
+        with Session(self.engine) as db:
+            return Directory.load(db)
+
+    async def deliver(self, meetup_id: int, events: list[ev.Recorded]) -> None:
+        """Fold committed events into live state and fan them out. Never raises."""
+        try:
+            await self._deliver(meetup_id, events)
+        except Exception:
+            # The events are committed; sockets that missed them resync on reconnect.
+            log.exception("delivery failed for meetup %s", meetup_id)
+            live = self._meetups.pop(meetup_id, None)
+            for sub in live.subscribers if live else ():
+                sub.close()
+
+    async def _deliver(self, meetup_id: int, events: list[ev.Recorded]) -> None:
+        live = self._meetups.get(meetup_id)
+        if live is None:
+            return  # nobody is looking; the state is folded from the log on first use
+        fresh = [e for e in events if e.seq > live.state.seq]
+        if not fresh:
+            return
+        if fresh[0].seq != live.state.seq + 1:
+            fresh = await anyio.to_thread.run_sync(self._read_since, meetup_id, live.state.seq)
+        directory = await anyio.to_thread.run_sync(self.directory)
+        # No await from here on: a socket subscribing meanwhile either sees these events in
+        # its snapshot or receives them on its queue, never neither.
+        for event in fresh:
+            live.state = apply(live.state, event)
+            for role in {sub.role for sub in live.subscribers}:
+                frame = fragments.event_frame(event, View(live.meetup, live.state, role, directory))
+                for sub in live.subscribers:
+                    if sub.role == role:
+                        sub.push(event.seq, frame)
+
+    def _read_since(self, meetup_id: int, after: int) -> list[ev.Recorded]:
+        with Session(self.engine) as db:
+            return eventlog.read_since(db, meetup_id, after)
+
+    async def catch_up(self, meetup_id: int) -> None:
+        """Deliver whatever the log holds beyond the live state (used by the bus)."""
+        live = self._meetups.get(meetup_id)
+        if live is None:
+            return
+        async with live.lock:
+            missed = await anyio.to_thread.run_sync(self._read_since, meetup_id, live.state.seq)
+            await self.deliver(meetup_id, missed)
+
+    async def catch_up_all(self) -> None:
+        for meetup_id in list(self._meetups):
+            await self.catch_up(meetup_id)
+
+    async def load_open(self) -> None:
+        """At start-up: fold the log of every meetup that is not closed."""
+        for meetup_id in await anyio.to_thread.run_sync(self._open_meetup_ids):
+            await self.live(meetup_id)
+
+    def _open_meetup_ids(self) -> list[int]:
+        with Session(self.engine) as db:
+            query = select(Meetup.id).where(Meetup.status != MeetupStatus.CLOSED)
+            return list(db.exec(query))
+
+    def subscribe(self, live: LiveMeetup, role: str) -> Subscriber:
+        sub = Subscriber(role=role, queue=asyncio.Queue(self.queue_size))
+        live.subscribers.add(sub)
+        return sub
+
+    def unsubscribe(self, live: LiveMeetup, sub: Subscriber) -> None:
+        live.subscribers.discard(sub)
+
+    async def view(self, live: LiveMeetup, role: str, state: LiveState | None = None) -> View:
+        directory = await anyio.to_thread.run_sync(self.directory)
+        return View(live.meetup, state or live.state, role, directory)
+
+    def close_all(self, code: int = 1012) -> None:
+        for live in self._meetups.values():
+            for sub in live.subscribers:
+                sub.close(code)

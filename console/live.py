@@ -1,0 +1,124 @@
+"""The websocket endpoint `/live/{meetup_id}`: authenticated, origin-checked, resumable.
+
+Protocol. The server sends HTML frames that htmx's ws extension swaps out of band; every
+frame ends with `#live-seq` carrying the last seq it reflects. On every (re)connect the
+browser sends `{"resume": <last seq it rendered>}` first. The server has already subscribed
+the socket, so nothing can fall between the two; it then replays the missed events from the
+database (or, past LIVE_REPLAY_LIMIT, re-sends whole panels) up to the state it snapshotted,
+and from then on forwards queued frames, skipping any seq already sent.
+"""
+
+import asyncio
+import contextlib
+import json
+
+import anyio
+from sqlmodel import Session
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from console import auth, eventlog, fragments, settings
+from console.eventlog import Refused
+from console.hub import CLOSE, Hub, LiveMeetup, Subscriber
+from console.permissions import Action, allowed
+
+POLICY_VIOLATION = 1008
+RESUME_WAIT_SECONDS = 5.0
+
+
+def heartbeat_frame() -> str:
+    return '<div id="live-heartbeat" hx-swap-oob="true" hidden></div>'
+
+
+async def live_endpoint(ws: WebSocket) -> None:
+    hub: Hub = ws.app.state.hub
+    found = await auth.current(ws)
+    if found is None or not auth.same_origin(ws) or not allowed(found[0].role, Action.VIEW_DASHBOARD):
+        await ws.close(code=POLICY_VIOLATION)  # before accept: the handshake gets HTTP 403
+        return
+    staff, _login = found
+    try:
+        live = await hub.live(int(ws.path_params["meetup_id"]))
+    except Refused:
+        await ws.close(code=POLICY_VIOLATION)
+        return
+    await ws.accept()
+    sub = hub.subscribe(live, staff.role)
+    try:
+        after = await _resume_point(ws)
+        await _catch_up(ws, hub, live, sub, after)
+        writer = asyncio.create_task(_write(ws, sub))
+        reader = asyncio.create_task(_drain(ws))
+        done, pending = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        for task in pending:
+            with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
+                await task
+    except (WebSocketDisconnect, RuntimeError):
+        pass
+    finally:
+        hub.unsubscribe(live, sub)
+
+
+async def _resume_point(ws: WebSocket) -> int:
+    """The seq the browser last rendered: its resume message, else the page's `after`."""
+    default = ws.query_params.get("after", "0")
+    with anyio.move_on_after(RESUME_WAIT_SECONDS):
+        message = await ws.receive_text()
+        with contextlib.suppress(ValueError, TypeError, AttributeError):
+            value = json.loads(message).get("resume")
+            if isinstance(value, int) and value >= 0:
+                return value
+    return int(default) if default.isdigit() else 0
+
+
+async def _catch_up(ws: WebSocket, hub: Hub, live: LiveMeetup, sub: Subscriber, after: int) -> None:
+    snapshot = live.state
+    sub.sent_seq = snapshot.seq
+    if after == snapshot.seq:
+        return
+    view = await hub.view(live, sub.role, snapshot)
+
+    def read():
+        with Session(hub.engine) as db:
+            if after > snapshot.seq:
+                return None, []
+            missed = eventlog.read_since(
+                db, live.meetup.id, after, upto=snapshot.seq, limit=settings.LIVE_REPLAY_LIMIT + 1
+            )
+            if len(missed) > settings.LIVE_REPLAY_LIMIT:
+                return None, eventlog.recent(db, live.meetup.id, upto=snapshot.seq, limit=50)[::-1]
+            return missed, []
+
+    missed, recent = await anyio.to_thread.run_sync(read)
+    if missed is None:
+        await ws.send_text(fragments.resync_frame(view, recent))
+        return
+    for event in missed:
+        await ws.send_text(fragments.replay_frame(event, view))
+    await ws.send_text(fragments.all_panels(view) + fragments.seq_marker(snapshot.seq))
+
+
+async def _write(ws: WebSocket, sub: Subscriber) -> None:
+    while True:
+        try:
+            with anyio.fail_after(settings.LIVE_HEARTBEAT_SECONDS):
+                seq, frame = await sub.queue.get()
+        except TimeoutError:
+            await ws.send_text(heartbeat_frame())
+            continue
+        if seq is CLOSE:
+            await ws.close(code=frame)
+            return
+        if seq <= sub.sent_seq:
+            continue  # already replayed on resume
+        await ws.send_text(frame)
+        sub.sent_seq = seq
+
+
+async def _drain(ws: WebSocket) -> None:
+    """Read until the browser goes away; later resume messages need no answer."""
+    while True:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return

@@ -1,0 +1,112 @@
+"""Database tables. The event log (`EventRow`) is written by `console.eventlog` alone."""
+
+import datetime as dt
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores UTC (naive in SQLite, timestamptz in PostgreSQL); always returns aware UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utc_column(*, nullable: bool = False, index: bool = False) -> Column:
+    return Column(UTCDateTime(), nullable=nullable, index=index)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Staff(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    login_id: str = Field(max_length=64, unique=True, index=True)
+    display_name: str = Field(max_length=64)
+    role: str = Field(max_length=16)
+    qualification: str | None = Field(default=None, max_length=32)
+    password_hash: str = Field(max_length=255)
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class StaffSession(SQLModel, table=True):
+    """A login. The cookie carries the token; only its SHA-256 is stored."""
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    expires_at: datetime = Field(sa_column=utc_column())
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per login id, known or not, so a lockout reveals nothing."""
+
+    login_key: str = Field(primary_key=True, max_length=64)
+    failures: int = 0
+    locked_until: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class Participant(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=32, unique=True, index=True)
+    display_name: str = Field(max_length=64)
+    age_bracket: str = Field(default="unknown", max_length=16)
+    gender: str | None = Field(default=None, max_length=16)
+    district: str = Field(default="unknown", max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class Meetup(SQLModel, table=True):
+    """One session (開催回). `status` and `last_seq` are kept by the event log's writer."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    date: dt.date = Field(index=True)
+    kind: str = Field(default="metaverse", max_length=16)
+    doors_at: datetime = Field(sa_column=utc_column())
+    starts_at: datetime = Field(sa_column=utc_column())
+    ends_at: datetime = Field(sa_column=utc_column())
+    rooms: int = 2
+    status: str = Field(default="scheduled", max_length=16)
+    last_seq: int = 0
+
+
+class EventRow(SQLModel, table=True):
+    __tablename__ = "event"
+    __table_args__ = (UniqueConstraint("meetup_id", "seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    meetup_id: int = Field(foreign_key="meetup.id", index=True)
+    seq: int
+    type: str = Field(max_length=48)
+    actor_id: int | None = Field(default=None, foreign_key="staff.id")
+    at: datetime = Field(sa_column=utc_column())
+    payload: str = Field(sa_column=Column(Text, nullable=False))
+    command_id: str = Field(max_length=64, unique=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who read which personal data, when."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    action: str = Field(max_length=48)
+    target: str = Field(max_length=128)

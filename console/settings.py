@@ -1,0 +1,26 @@
+"""Configuration from the environment (and an optional `.env` file).
+
+Every setting is documented in README.md; `tests/test_docs.py` fails when one is not.
+"""
+
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from starlette.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+config = Config(ROOT / ".env" if (ROOT / ".env").exists() else None)
+
+DATABASE_URL: str = config("DATABASE_URL", default=f"sqlite:///{ROOT / 'var' / 'console.db'}")
+COOKIE_SECURE: bool = config("COOKIE_SECURE", cast=bool, default=False)
+ALLOWED_ORIGINS: list[str] = [
+    o.strip() for o in config("ALLOWED_ORIGINS", default="").split(",") if o.strip()
+]
+SESSION_HOURS: int = config("SESSION_HOURS", cast=int, default=12)
+LOGIN_MAX_FAILURES: int = config("LOGIN_MAX_FAILURES", cast=int, default=5)
+LOGIN_LOCKOUT_MINUTES: int = config("LOGIN_LOCKOUT_MINUTES", cast=int, default=15)
+LIVE_QUEUE_SIZE: int = config("LIVE_QUEUE_SIZE", cast=int, default=256)
+LIVE_HEARTBEAT_SECONDS: float = config("LIVE_HEARTBEAT_SECONDS", cast=float, default=20.0)
+LIVE_REPLAY_LIMIT: int = config("LIVE_REPLAY_LIMIT", cast=int, default=500)
+
+TZ = ZoneInfo("Asia/Tokyo")

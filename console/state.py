@@ -1,0 +1,132 @@
+"""A meetup's live state: a pure fold of its events.
+
+`apply(state, event)` never mutates `state`; it returns a new value. That lets a command
+validate against a snapshot in a worker thread while the event loop keeps serving the
+current one, and it makes "stale state + new events == fresh fold" testable.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from console import events as ev
+from console.vocab import Mark, MeetupStatus
+
+
+@dataclass(frozen=True)
+class Presence:
+    participant_id: int
+    space: str
+    entered_at: datetime
+    late: bool
+    space_since: datetime
+    mode: str | None = None  # Mark.TALKING or Mark.LISTENING
+    attention: bool = False
+
+
+@dataclass(frozen=True)
+class Duty:
+    staff_id: int
+    post: str
+    since: datetime
+
+
+@dataclass(frozen=True)
+class LiveState:
+    meetup_id: int
+    seq: int = 0
+    status: str = MeetupStatus.SCHEDULED
+    present: dict[int, Presence] = field(default_factory=dict)
+    on_duty: dict[int, Duty] = field(default_factory=dict)
+    attended: frozenset[int] = frozenset()
+    late_joiners: frozenset[int] = frozenset()
+    peak: int = 0
+    notes: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        """Participants may be present: doors open or in session."""
+        return self.status in (MeetupStatus.DOORS_OPEN, MeetupStatus.IN_SESSION)
+
+    def in_space(self, space: str) -> list[Presence]:
+        return sorted(
+            (p for p in self.present.values() if p.space == space),
+            key=lambda p: (p.space_since, p.participant_id),
+        )
+
+    def posted_at(self, post: str) -> list[Duty]:
+        return sorted(
+            (d for d in self.on_duty.values() if d.post == post),
+            key=lambda d: (d.since, d.staff_id),
+        )
+
+
+class OutOfOrder(Exception):
+    """An event was applied to a state that is not exactly one seq behind it."""
+
+
+def _with_present(state: LiveState, presence: Presence) -> dict[int, Presence]:
+    return {**state.present, presence.participant_id: presence}
+
+
+def _without(mapping: dict, key: int) -> dict:
+    return {k: v for k, v in mapping.items() if k != key}
+
+
+def apply(state: LiveState, event: ev.Recorded) -> LiveState:
+    """The state after `event`. Raises OutOfOrder unless event.seq == state.seq + 1."""
+    if event.meetup_id != state.meetup_id or event.seq != state.seq + 1:
+        raise OutOfOrder(f"state at {state.seq} cannot take event {event.seq}")
+    state = replace(state, seq=event.seq)
+    body = event.body
+    match body:
+        case ev.DoorsOpened():
+            return replace(state, status=MeetupStatus.DOORS_OPEN)
+        case ev.MeetupStarted():
+            return replace(state, status=MeetupStatus.IN_SESSION)
+        case ev.MeetupClosed():
+            return replace(state, status=MeetupStatus.CLOSED, present={}, on_duty={})
+        case ev.StaffOnDuty(staff_id=sid, post=post):
+            duty = Duty(staff_id=sid, post=post, since=event.at)
+            return replace(state, on_duty={**state.on_duty, sid: duty})
+        case ev.StaffPostChanged(staff_id=sid, post=post):
+            duty = Duty(staff_id=sid, post=post, since=event.at)
+            return replace(state, on_duty={**state.on_duty, sid: duty})
+        case ev.StaffOffDuty(staff_id=sid):
+            return replace(state, on_duty=_without(state.on_duty, sid))
+        case ev.ParticipantEntered(participant_id=pid, space=space, late=late):
+            presence = Presence(
+                participant_id=pid, space=space, entered_at=event.at, late=late, space_since=event.at
+            )
+            present = _with_present(state, presence)
+            return replace(
+                state,
+                present=present,
+                attended=state.attended | {pid},
+                late_joiners=state.late_joiners | {pid} if late else state.late_joiners,
+                peak=max(state.peak, len(present)),
+            )
+        case ev.ParticipantMoved(participant_id=pid, to_space=space):
+            moved = replace(state.present[pid], space=space, space_since=event.at)
+            return replace(state, present=_with_present(state, moved))
+        case ev.ParticipantMarked(participant_id=pid, mark=mark):
+            return replace(state, present=_with_present(state, _marked(state.present[pid], mark)))
+        case ev.ParticipantLeft(participant_id=pid):
+            return replace(state, present=_without(state.present, pid))
+        case ev.StaffNotePosted():
+            return replace(state, notes=state.notes + 1)
+    raise TypeError(f"no fold for {body.type}")
+
+
+def _marked(presence: Presence, mark: str) -> Presence:
+    if mark == Mark.ATTENTION:
+        return replace(presence, attention=True)
+    if mark == Mark.ATTENTION_RESOLVED:
+        return replace(presence, attention=False)
+    return replace(presence, mode=mark)
+
+
+def fold(state: LiveState, events: Iterable[ev.Recorded]) -> LiveState:
+    for event in events:
+        state = apply(state, event)
+    return state

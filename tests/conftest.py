@@ -1,0 +1,156 @@
+"""Fixtures that start real servers: uvicorn on a free port, over a real database file."""
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from console.db import make_engine, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def needs(what: str, reason: str):
+    """Skip locally with a reason; in CI (CI set) a missing part is a failure, not a skip."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is required in CI: {reason}")
+    pytest.skip(f"{what} unavailable locally: {reason}")
+
+
+@dataclass
+class Server:
+    url: str
+    database_url: str
+    env: dict
+    process: subprocess.Popen | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self.url.rsplit(":", 1)[1])
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+    def start(self) -> "Server":
+        log = open(Path(self.env["LOG_DIR"]) / f"server-{self.port}.log", "ab")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "console.app:app", "--host", "127.0.0.1",
+             "--port", str(self.port), "--ws", "websockets-sansio", "--log-level", "warning"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("server did not start")
+
+    def stop(self, sig: int = signal.SIGTERM) -> int:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                return self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                return self.process.wait()
+        return self.process.returncode if self.process else 0
+
+
+def make_server(database_url: str, tmp: Path, **extra_env: str) -> Server:
+    env = {**os.environ, "DATABASE_URL": database_url, "LOG_DIR": str(tmp), **extra_env}
+    return Server(url=f"http://127.0.0.1:{free_port()}", database_url=database_url, env=env)
+
+
+def seed(database_url: str):
+    """Staff of every role and 15 participants (the demo's), plus a running meetup."""
+    from console import demo
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    meetup = demo.seed(engine)
+    return engine, meetup
+
+
+@pytest.fixture(scope="session")
+def shared_db(tmp_path_factory) -> tuple[str, Path]:
+    tmp = tmp_path_factory.mktemp("shared")
+    url = f"sqlite:///{tmp / 'console.db'}"
+    seed(url)
+    return url, tmp
+
+
+@pytest.fixture(scope="session")
+def server(shared_db) -> Iterator[Server]:
+    url, tmp = shared_db
+    srv = make_server(url, tmp).start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def engine(shared_db):
+    return make_engine(shared_db[0])
+
+
+class Staff:
+    """A logged-in browser-less staff client: cookies, CSRF token, commands."""
+
+    def __init__(self, server: Server, login_id: str) -> None:
+        self.server = server
+        self.http = httpx.Client(base_url=server.url, timeout=10)
+        page = self.http.get("/login")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+        response = self.http.post(
+            "/login",
+            data={"login_id": login_id, "password": "demo-pass-2026", "csrf_token": token},
+        )
+        assert response.status_code == 303, response.text
+        home = self.http.get("/")
+        self.csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', home.text).group(1)
+        self.cookie = f"console_session={self.http.cookies['console_session']}"
+
+    def command(self, meetup_id: int, name: str, command_id: str | None = None, **form):
+        import uuid
+
+        data = {"command_id": command_id or uuid.uuid4().hex, **form}
+        return self.http.post(
+            f"/meetups/{meetup_id}/commands/{name}",
+            data=data,
+            headers={"X-CSRF-Token": self.csrf, "HX-Request": "true"},
+        )
+
+    def ws_headers(self) -> dict:
+        return {"Cookie": self.cookie, "Origin": self.server.url}
+
+
+@pytest.fixture(scope="session")
+def staff(server):
+    cache: dict[str, Staff] = {}
+
+    def login(login_id: str) -> Staff:
+        if login_id not in cache:
+            cache[login_id] = Staff(server, login_id)
+        return cache[login_id]
+
+    return login
