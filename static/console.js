@@ -47,7 +47,17 @@
     showConnection("closed", "⚠", "接続が切れました。自動で再接続します…");
   });
 
+  // The staff panel is rendered once per role; this line is the only per-person part.
+  function showMyDuty() {
+    var status = document.getElementById("my-duty-status");
+    var me = document.body.dataset.staffId;
+    if (!status || !me) return;
+    var row = document.querySelector('#staff-panel li[data-staff-id="' + me + '"] .post');
+    status.textContent = row ? "● 勤務中: " + row.dataset.post : "○ 勤務していません";
+  }
+
   document.addEventListener("htmx:wsAfterMessage", function () {
+    showMyDuty();
     var el = document.getElementById("live-connection");
     if (el && el.dataset.state !== "open") showConnection("open", "●", "接続中(リアルタイム更新)");
   });

@@ -1,0 +1,158 @@
+"""The event log: one writer, idempotent by command id, gap-free seqs under races."""
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, func, select
+
+from console import eventlog
+from console import events as ev
+from console.db import make_engine, migrate, transaction
+from console.demo import seed as seed_demo
+from console.eventlog import Refused
+from console.models import EventRow, Meetup
+from console.state import LiveState
+
+from .conftest import PG_URL, needs
+
+
+def _pg_engine():
+    engine = make_engine(PG_URL)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as error:  # noqa: BLE001
+        needs("PostgreSQL on 127.0.0.1:5432", str(error))
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    return engine
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def engine(request, tmp_path):
+    engine = _pg_engine() if request.param == "postgres" else make_engine(
+        f"sqlite:///{tmp_path / 'log.db'}"
+    )
+    migrate(engine)
+    seed_demo(engine)
+    yield engine
+    engine.dispose()
+
+
+def new_meetup(engine) -> int:
+    now = datetime.now(UTC)
+    with transaction(engine) as db:
+        meetup = Meetup(date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3))
+        db.add(meetup)
+        db.flush()
+        return meetup.id
+
+
+def note(text_: str = "連絡"):
+    return lambda _db, _state: ev.StaffNotePosted(text=text_)
+
+
+def count(engine, meetup_id: int) -> int:
+    with Session(engine) as db:
+        return db.exec(select(func.count()).where(EventRow.meetup_id == meetup_id)).one()
+
+
+def test_same_command_id_twice_appends_one_event(engine):
+    meetup_id = new_meetup(engine)
+    state = LiveState(meetup_id=meetup_id)
+    first = eventlog.append(engine, meetup_id=meetup_id, command_id="cmd-0001", actor_id=1,
+                            state=state, decide=note())
+    again = eventlog.append(engine, meetup_id=meetup_id, command_id="cmd-0001", actor_id=1,
+                            state=state, decide=note("違う内容"))
+    assert not first.duplicate and again.duplicate
+    assert again.event == first.event
+    assert count(engine, meetup_id) == 1
+
+
+def test_refused_command_appends_nothing_and_uses_no_seq(engine):
+    meetup_id = new_meetup(engine)
+    state = LiveState(meetup_id=meetup_id)
+
+    def refuse(_db, _state):
+        raise Refused("だめです")
+
+    with pytest.raises(Refused):
+        eventlog.append(engine, meetup_id=meetup_id, command_id="cmd-refused", actor_id=1,
+                        state=state, decide=refuse)
+    ok = eventlog.append(engine, meetup_id=meetup_id, command_id="cmd-after", actor_id=1,
+                         state=state, decide=note())
+    assert ok.event.seq == 1
+    assert count(engine, meetup_id) == 1
+
+
+def test_invalid_command_id_is_refused(engine):
+    meetup_id = new_meetup(engine)
+    with pytest.raises(Refused):
+        eventlog.append(engine, meetup_id=meetup_id, command_id="x", actor_id=1,
+                        state=LiveState(meetup_id=meetup_id), decide=note())
+    assert count(engine, meetup_id) == 0
+
+
+def test_racing_commands_keep_seqs_gap_free(engine):
+    meetup_id = new_meetup(engine)
+    other_id = new_meetup(engine)
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(8)
+
+    def worker(n: int) -> None:
+        barrier.wait()
+        for i in range(15):
+            target = meetup_id if i % 3 else other_id
+            try:
+                # Every thread holds a stale state: the log must catch it up itself.
+                eventlog.append(engine, meetup_id=target, command_id=f"race-{n}-{i}-{uuid.uuid4().hex[:6]}",
+                                actor_id=1, state=LiveState(meetup_id=target), decide=note())
+            except BaseException as error:  # noqa: BLE001
+                errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    for target, expected in ((meetup_id, 8 * 10), (other_id, 8 * 5)):
+        with Session(engine) as db:
+            seqs = list(db.exec(select(EventRow.seq).where(EventRow.meetup_id == target).order_by(EventRow.seq)))
+            last = db.get(Meetup, target).last_seq
+        assert seqs == list(range(1, expected + 1))
+        assert last == expected
+
+
+def test_same_command_id_racing_appends_once(engine):
+    meetup_id = new_meetup(engine)
+    results = []
+    barrier = threading.Barrier(6)
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(eventlog.append(engine, meetup_id=meetup_id, command_id="twin-command",
+                                       actor_id=1, state=LiveState(meetup_id=meetup_id),
+                                       decide=note()))
+
+    threads = [threading.Thread(target=worker) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert count(engine, meetup_id) == 1
+    assert sum(not r.duplicate for r in results) == 1
+    assert {r.event.seq for r in results} == {1}
+
+
+def test_stored_times_are_utc_and_round_trip(engine):
+    meetup_id = new_meetup(engine)
+    appended = eventlog.append(engine, meetup_id=meetup_id, command_id="cmd-time", actor_id=1,
+                               state=LiveState(meetup_id=meetup_id), decide=note())
+    with Session(engine) as db:
+        [stored] = eventlog.read_since(db, meetup_id, 0)
+    assert stored.at == appended.event.at
+    assert stored.at.utcoffset().total_seconds() == 0

@@ -1,0 +1,115 @@
+"""Live state is a pure fold: stale state + the events it missed == a fresh fold of the log.
+
+Zulip's verify_action, applied to every split point of many random walks through the
+commands (each walk only contains events the commands allowed at that moment).
+"""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from console import eventlog
+from console.commands import COMMANDS
+from console.db import make_engine, migrate, transaction
+from console.demo import seed as seed_demo
+from console.eventlog import Refused
+from console.models import Meetup, Participant, Staff
+from console.state import LiveState, OutOfOrder, apply, fold
+from console.vocab import Mark, Post, Space
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fold') / 'fold.db'}")
+    migrate(engine)
+    seed_demo(engine)
+    with Session(engine) as db:
+        staff = [s for s in db.exec(select(Staff)) if s.role != "ward"]
+        people = list(db.exec(select(Participant)))
+    return engine, staff, people
+
+
+def new_meetup(engine) -> int:
+    now = datetime.now(UTC)
+    with transaction(engine) as db:
+        meetup = Meetup(date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3))
+        db.add(meetup)
+        db.flush()
+        return meetup.id
+
+
+def random_form(rng: random.Random, people) -> dict[str, str]:
+    person = rng.choice(people)
+    return {
+        "participant_id": str(person.id),
+        "participant_code": person.code,
+        "space": rng.choice([*Space, "nowhere"]),
+        "post": rng.choice(list(Post)),
+        "mark": rng.choice(list(Mark)),
+        "text": rng.choice(["様子を見ています", "", "x" * 2001]),
+    }
+
+
+def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list, LiveState]:
+    rng = random.Random(seed)
+    meetup_id = new_meetup(engine)
+    state = LiveState(meetup_id=meetup_id)
+    names = list(COMMANDS)
+    weights = [1 if n in ("open_doors", "start", "close") else 6 for n in names]
+    for step in range(steps):
+        name = rng.choices(names, weights)[0]
+        if name == "close" and step < steps * 0.8:
+            continue  # closing ends the walk's interesting part; keep it late
+        try:
+            decide = COMMANDS[name].prepare(random_form(rng, people), rng.choice(staff))
+            appended = eventlog.append(
+                engine, meetup_id=meetup_id, command_id=f"walk-{seed}-{step}",
+                actor_id=rng.choice(staff).id, state=state, decide=decide,
+            )
+        except Refused:
+            continue
+        state = apply(state, appended.event)
+    with Session(engine) as db:
+        events = eventlog.read_since(db, meetup_id, 0)
+    return meetup_id, events, state
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_stale_state_plus_new_events_equals_fresh_fold(world, seed):
+    engine, staff, people = world
+    meetup_id, events, live = random_walk(engine, staff, people, seed, steps=150)
+    assert len(events) > 20, "the walk should produce a real log"
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    fresh = eventlog.replay(engine, meetup_id)
+    assert fresh == live
+    for k in range(len(events) + 1):
+        stale = fold(LiveState(meetup_id=meetup_id), events[:k])
+        assert fold(stale, events[k:]) == fresh
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_every_walk_keeps_the_invariants(world, seed):
+    engine, staff, people = world
+    _meetup_id, events, state = random_walk(engine, staff, people, 100 + seed, steps=200)
+    assert all(p.space in set(Space) for p in state.present.values())
+    assert set(state.present) <= state.attended
+    assert state.late_joiners <= state.attended
+    assert state.peak >= len(state.present)
+    if state.status == "closed":
+        assert not state.present and not state.on_duty
+    entered = [e for e in events if e.type == "participant_entered"]
+    left = [e for e in events if e.type == "participant_left"]
+    if state.status != "closed":
+        assert len(entered) - len(left) == len(state.present)
+
+
+def test_applying_out_of_order_is_refused(world):
+    engine, staff, people = world
+    meetup_id, events, _ = random_walk(engine, staff, people, 999, steps=60)
+    with pytest.raises(OutOfOrder):
+        apply(LiveState(meetup_id=meetup_id), events[1])
+    state = fold(LiveState(meetup_id=meetup_id), events[:3])
+    with pytest.raises(OutOfOrder):
+        apply(state, events[2])
