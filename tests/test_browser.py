@@ -1,0 +1,82 @@
+"""End to end in Debian's Chromium, driven by Playwright: two staff, two browser contexts."""
+
+import os
+import re
+
+import pytest
+
+from .conftest import needs
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+async def browser():
+    if not os.path.exists(CHROMIUM):
+        needs("Chromium", f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        await browser.close()
+
+
+async def logged_in(browser, server, login_id: str, meetup_id: int):
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    page = await context.new_page()
+    await page.goto(f"{server.url}/login?next=/meetups/{meetup_id}")
+    await page.get_by_label("ログインID").fill(login_id)
+    await page.get_by_label("パスワード").fill("demo-pass-2026")
+    await page.get_by_role("button", name="ログイン").click()
+    await page.wait_for_url(f"**/meetups/{meetup_id}")
+    await page.locator("#live-connection[data-state=open]").wait_for()
+    return page
+
+
+async def test_counsellors_move_appears_on_the_managers_board_without_reload(browser, server, staff):
+    manager = await logged_in(browser, server, "manager", 1)
+    counsellor = await logged_in(browser, server, "counsellor2", 1)
+    await manager.evaluate("window.__sameDocument = true")
+
+    person = counsellor.locator("#people-exchange li.person").first
+    person_id = await person.get_attribute("id")
+    name = await person.locator(".name").inner_text()
+    await person.locator("summary").click()
+    await person.get_by_role("button", name="→ 休憩スペース").click()
+    await counsellor.get_by_role("status").filter(has_text="移動を記録しました").wait_for()
+
+    moved = manager.locator(f"#people-rest #{person_id}")
+    await moved.wait_for(timeout=5000)
+    assert await moved.locator(".name").inner_text() == name
+    assert await manager.locator(f"#people-exchange #{person_id}").count() == 0
+    assert await manager.evaluate("window.__sameDocument") is True
+    timeline = manager.locator("#timeline-list li").first
+    assert re.search(rf"「{name}」さんが交流スペースから休憩スペースへ移動しました", await timeline.inner_text())
+    await manager.context.close()
+    await counsellor.context.close()
+
+
+async def test_duty_note_and_entry_from_the_keyboard(browser, server, staff):
+    page = await logged_in(browser, server, "facilitator", 1)
+    await page.get_by_label("配置").select_option("exchange")
+    await page.get_by_role("button", name="配置変更").focus()
+    await page.keyboard.press("Enter")
+    await page.locator("#command-result").filter(has_text=re.compile("記録しました|すでに")).wait_for()
+
+    await page.get_by_label("メモ").fill("<b>太字ではない</b> 連絡です")
+    await page.get_by_role("button", name="送信").click()
+    note = page.locator("#notes-list li").first
+    await note.filter(has_text="連絡です").wait_for()
+    assert "<b>太字ではない</b>" in await note.locator(".text").inner_text()
+    assert await page.get_by_label("メモ").input_value() == ""  # the form was reset
+
+    await page.get_by_label("参加者ID").fill("NOSUCH")
+    await page.get_by_role("button", name="入室", exact=True).click()
+    alert = page.get_by_role("alert")
+    await alert.filter(has_text="見つかりません").wait_for()
+    await page.context.close()
