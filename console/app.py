@@ -20,8 +20,11 @@ from console.hub import Hub
 from console.live import live_endpoint
 
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
-     b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; "
+        b"script-src 'self'; connect-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
     (b"cache-control", b"no-store"),
@@ -52,7 +55,10 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return templates.TemplateResponse(
         request,
         "error.html",
-        {"message": "システムでエラーが発生しました。時間をおいて再度お試しください。", "status": 500},
+        {
+            "message": "システムでエラーが発生しました。時間をおいて再度お試しください。",
+            "status": 500,
+        },
         status_code=500,
     )
 

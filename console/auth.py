@@ -188,7 +188,9 @@ def guarded(action: Action) -> Callable[[Handler], Handler]:
             if found is None:
                 if request.method in SAFE_METHODS:
                     return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-                return refuse(request, "ログインの有効期限が切れました。再度ログインしてください。", 401)
+                return refuse(
+                    request, "ログインの有効期限が切れました。再度ログインしてください。", 401
+                )
             staff, login = found
             request.state.staff, request.state.login = staff, login
             if request.method not in SAFE_METHODS and not await csrf_ok(request, login.csrf_token):

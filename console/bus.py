@@ -25,10 +25,13 @@ log = logging.getLogger(__name__)
 def announce(db: Session, meetup_id: int, seq: int) -> None:
     """Inside the append transaction: tell other processes once it commits."""
     if db.get_bind().dialect.name == "postgresql":
-        db.execute(text("SELECT pg_notify(:channel, :payload)"), {
-            "channel": CHANNEL,
-            "payload": f"{meetup_id}:{seq}",
-        })
+        db.execute(
+            text("SELECT pg_notify(:channel, :payload)"),
+            {
+                "channel": CHANNEL,
+                "payload": f"{meetup_id}:{seq}",
+            },
+        )
 
 
 def _dsn(engine: Engine) -> str:

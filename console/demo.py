@@ -26,8 +26,21 @@ DEMO_STAFF = [
 ]
 
 AVATARS = [
-    "そら", "ひかり", "こまち", "ゆず", "はる", "みなと", "あおい", "れん",
-    "つき", "ほし", "もみじ", "さくら", "なぎ", "しずく", "かえで",
+    "そら",
+    "ひかり",
+    "こまち",
+    "ゆず",
+    "はる",
+    "みなと",
+    "あおい",
+    "れん",
+    "つき",
+    "ほし",
+    "もみじ",
+    "さくら",
+    "なぎ",
+    "しずく",
+    "かえで",
 ]
 AGES = ["10s", "20s", "30s", "40s", "50s", "60plus", "unknown"]
 DISTRICTS = ["shiba", "azabu", "akasaka", "takanawa", "shibaura_konan", "unknown"]
@@ -87,27 +100,73 @@ def _running_meetup(engine: Engine) -> Meetup:
         (-55, manager, ev.DoorsOpened()),
         (-54, manager, ev.StaffOnDuty(staff_id=manager, post="overall")),
         (-53, staff["facilitator"], ev.StaffOnDuty(staff_id=staff["facilitator"], post="exchange")),
-        (-52, staff["counsellor1"], ev.StaffOnDuty(staff_id=staff["counsellor1"], post="consultation")),
-        (-52, staff["counsellor2"], ev.StaffOnDuty(staff_id=staff["counsellor2"], post="consultation")),
+        (
+            -52,
+            staff["counsellor1"],
+            ev.StaffOnDuty(staff_id=staff["counsellor1"], post="consultation"),
+        ),
+        (
+            -52,
+            staff["counsellor2"],
+            ev.StaffOnDuty(staff_id=staff["counsellor2"], post="consultation"),
+        ),
         (-51, staff["counsellor3"], ev.StaffOnDuty(staff_id=staff["counsellor3"], post="rest")),
         (-50, staff["support"], ev.StaffOnDuty(staff_id=staff["support"], post="info")),
     ]
     for i in range(1, 9):
-        script.append((-48 + i, staff["support"], ev.ParticipantEntered(
-            participant_id=people[f"P{i:03d}"], space="exchange", late=False)))
+        script.append(
+            (
+                -48 + i,
+                staff["support"],
+                ev.ParticipantEntered(
+                    participant_id=people[f"P{i:03d}"], space="exchange", late=False
+                ),
+            )
+        )
     script.append((-40, manager, ev.MeetupStarted()))
     for i in range(9, 13):
-        script.append((-35 + i, staff["facilitator"], ev.ParticipantEntered(
-            participant_id=people[f"P{i:03d}"], space="exchange", late=True)))
+        script.append(
+            (
+                -35 + i,
+                staff["facilitator"],
+                ev.ParticipantEntered(
+                    participant_id=people[f"P{i:03d}"], space="exchange", late=True
+                ),
+            )
+        )
     fac, c1 = staff["facilitator"], staff["counsellor1"]
     script += [
         (-20, fac, ev.ParticipantMarked(participant_id=people["P002"], mark="listening")),
         (-19, fac, ev.ParticipantMarked(participant_id=people["P003"], mark="talking")),
-        (-15, fac, ev.ParticipantMoved(participant_id=people["P004"], from_space="exchange", to_space="rest")),
-        (-12, c1, ev.ParticipantMoved(participant_id=people["P005"], from_space="exchange", to_space="consultation")),
+        (
+            -15,
+            fac,
+            ev.ParticipantMoved(
+                participant_id=people["P004"], from_space="exchange", to_space="rest"
+            ),
+        ),
+        (
+            -12,
+            c1,
+            ev.ParticipantMoved(
+                participant_id=people["P005"], from_space="exchange", to_space="consultation"
+            ),
+        ),
         (-10, fac, ev.ParticipantMarked(participant_id=people["P006"], mark="attention")),
-        (-8, fac, ev.ParticipantMoved(participant_id=people["P007"], from_space="exchange", to_space="info")),
-        (-6, fac, ev.StaffNotePosted(text="P006 さんが少し緊張している様子です。休憩スペースへの案内を検討します。")),
+        (
+            -8,
+            fac,
+            ev.ParticipantMoved(
+                participant_id=people["P007"], from_space="exchange", to_space="info"
+            ),
+        ),
+        (
+            -6,
+            fac,
+            ev.StaffNotePosted(
+                text="P006 さんが少し緊張している様子です。休憩スペースへの案内を検討します。"
+            ),
+        ),
     ]
     state = LiveState(meetup_id=meetup.id)
     for n, (minutes, actor, body) in enumerate(script, start=1):

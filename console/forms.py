@@ -25,7 +25,9 @@ def text(
         return ""
     if len(value) > max_len:
         raise Refused(f"{label}は{max_len}文字以内で入力してください(現在{len(value)}文字)。")
-    if any(unicodedata.category(ch).startswith("C") and ch not in _ALLOWED_CONTROLS for ch in value):
+    if any(
+        unicodedata.category(ch).startswith("C") and ch not in _ALLOWED_CONTROLS for ch in value
+    ):
         raise Refused(f"{label}に使用できない制御文字が含まれています。")
     return value
 

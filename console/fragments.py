@@ -149,7 +149,9 @@ def describe(event: ev.Recorded, view: View) -> str | None:
         case ev.StaffOffDuty(staff_id=sid):
             text = f"{d.staff_name(sid)}が勤務を終了しました"
         case ev.ParticipantEntered(participant_id=pid, space=space, late=late):
-            text = f"{who(pid)}が{Space(space).label}に入室しました" + ("(途中参加)" if late else "")
+            text = f"{who(pid)}が{Space(space).label}に入室しました" + (
+                "(途中参加)" if late else ""
+            )
         case ev.ParticipantMoved(participant_id=pid, from_space=src, to_space=dst):
             text = f"{who(pid)}が{Space(src).label}から{Space(dst).label}へ移動しました"
         case ev.ParticipantMarked(participant_id=pid, mark=mark):
@@ -180,7 +182,9 @@ def note_items(events: list[ev.Recorded], view: View) -> Markup:
     if not allowed(view.role, Action.VIEW_STAFF_NOTES):
         return Markup("")
     notes = [e for e in events if isinstance(e.body, ev.StaffNotePosted)]
-    return Markup("").join(Markup(_render("fragments/note_item.html", view, event=e)) for e in notes)
+    return Markup("").join(
+        Markup(_render("fragments/note_item.html", view, event=e)) for e in notes
+    )
 
 
 def _prepend(list_id: str, items: str) -> str:

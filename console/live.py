@@ -32,7 +32,11 @@ def heartbeat_frame() -> str:
 async def live_endpoint(ws: WebSocket) -> None:
     hub: Hub = ws.app.state.hub
     found = await auth.current(ws)
-    if found is None or not auth.same_origin(ws) or not allowed(found[0].role, Action.VIEW_DASHBOARD):
+    if (
+        found is None
+        or not auth.same_origin(ws)
+        or not allowed(found[0].role, Action.VIEW_DASHBOARD)
+    ):
         await ws.close(code=POLICY_VIOLATION)  # before accept: the handshake gets HTTP 403
         return
     staff, _login = found

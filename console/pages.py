@@ -95,13 +95,20 @@ async def login(request: Request) -> Response:
     if staff is None:
         auth.address_throttle.fail(address)
         response = page(
-            request, "login.html", 401, error=message, login_csrf=cookie, next=next_url,
+            request,
+            "login.html",
+            401,
+            error=message,
+            login_csrf=cookie,
+            next=next_url,
             login_id=login_id[:64],
         )
         return response
     token = await run_in_threadpool(auth.start_session, _engine(request), staff)
     response = RedirectResponse(next_url, status_code=303)
-    auth.set_cookie(request, response, auth.COOKIE, token, max_age=auth.settings.SESSION_HOURS * 3600)
+    auth.set_cookie(
+        request, response, auth.COOKIE, token, max_age=auth.settings.SESSION_HOURS * 3600
+    )
     response.delete_cookie(auth.LOGIN_CSRF_COOKIE, path="/")
     return response
 

@@ -96,7 +96,11 @@ def apply(state: LiveState, event: ev.Recorded) -> LiveState:
             return replace(state, on_duty=_without(state.on_duty, sid))
         case ev.ParticipantEntered(participant_id=pid, space=space, late=late):
             presence = Presence(
-                participant_id=pid, space=space, entered_at=event.at, late=late, space_since=event.at
+                participant_id=pid,
+                space=space,
+                entered_at=event.at,
+                late=late,
+                space_since=event.at,
             )
             present = _with_present(state, presence)
             return replace(

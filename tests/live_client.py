@@ -1,6 +1,7 @@
 """A websocket client speaking the console's live protocol, for tests and benchmarks."""
 
 import asyncio
+import contextlib
 import json
 import re
 
@@ -40,6 +41,7 @@ class LiveClient:
 
     async def until(self, predicate, timeout: float = 10) -> str:
         """Receive frames until one satisfies `predicate`; return it."""
+
         async def loop():
             while True:
                 frame = await self.ws.recv()
@@ -56,7 +58,5 @@ class LiveClient:
 
     async def quiet(self, seconds: float = 0.5) -> None:
         """Collect whatever arrives in the next `seconds`."""
-        try:
+        with contextlib.suppress(TimeoutError):
             await self.until(lambda f: False, timeout=seconds)
-        except TimeoutError:
-            pass

@@ -10,8 +10,14 @@ from .conftest import needs
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture
@@ -38,7 +44,9 @@ async def logged_in(browser, server, login_id: str, meetup_id: int):
     return page
 
 
-async def test_counsellors_move_appears_on_the_managers_board_without_reload(browser, server, staff):
+async def test_counsellors_move_appears_on_the_managers_board_without_reload(
+    browser, server, staff
+):
     manager = await logged_in(browser, server, "manager", 1)
     counsellor = await logged_in(browser, server, "counsellor2", 1)
     await manager.evaluate("window.__sameDocument = true")
@@ -56,7 +64,9 @@ async def test_counsellors_move_appears_on_the_managers_board_without_reload(bro
     assert await manager.locator(f"#people-exchange #{person_id}").count() == 0
     assert await manager.evaluate("window.__sameDocument") is True
     timeline = manager.locator("#timeline-list li").first
-    assert re.search(rf"「{name}」さんが交流スペースから休憩スペースへ移動しました", await timeline.inner_text())
+    assert re.search(
+        rf"「{name}」さんが交流スペースから休憩スペースへ移動しました", await timeline.inner_text()
+    )
     await manager.context.close()
     await counsellor.context.close()
 
@@ -66,7 +76,11 @@ async def test_duty_note_and_entry_from_the_keyboard(browser, server, staff):
     await page.get_by_label("配置").select_option("exchange")
     await page.get_by_role("button", name="配置変更").focus()
     await page.keyboard.press("Enter")
-    await page.locator("#command-result").filter(has_text=re.compile("記録しました|すでに")).wait_for()
+    await (
+        page.locator("#command-result")
+        .filter(has_text=re.compile("記録しました|すでに"))
+        .wait_for()
+    )
 
     await page.get_by_label("メモ").fill("<b>太字ではない</b> 連絡です")
     await page.get_by_role("button", name="送信").click()

@@ -29,14 +29,21 @@ EXPECTED = {
     "leave": {"manager", "facilitator", "counsellor", "support"},
     "note": {"manager", "facilitator", "counsellor", "support"},
 }
-LOGIN = {"manager": "manager", "facilitator": "facilitator", "counsellor": "counsellor1",
-         "support": "support", "ward": "ward"}
+LOGIN = {
+    "manager": "manager",
+    "facilitator": "facilitator",
+    "counsellor": "counsellor1",
+    "support": "support",
+    "ward": "ward",
+}
 
 
 def new_meetup(engine) -> int:
     now = datetime.now(UTC)
     with transaction(engine) as db:
-        meetup = Meetup(date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3))
+        meetup = Meetup(
+            date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3)
+        )
         db.add(meetup)
         db.flush()
         return meetup.id
@@ -72,8 +79,12 @@ def test_permission_for_every_command_and_role(server, staff, engine, name, role
     if role != "ward" and name in ("duty_post", "duty_off"):
         assert me.command(meetup_id, "duty_on", post="exchange").status_code == 200
     forms = {
-        "open_doors": {}, "start": {}, "close": {},
-        "duty_on": {"post": "rest"}, "duty_post": {"post": "rest"}, "duty_off": {},
+        "open_doors": {},
+        "start": {},
+        "close": {},
+        "duty_on": {"post": "rest"},
+        "duty_post": {"post": "rest"},
+        "duty_off": {},
         "enter": {"participant_code": "P002", "space": "exchange"},
         "move": {"participant_id": str(p1.id), "space": "rest"},
         "mark": {"participant_id": str(p1.id), "mark": "listening"},
@@ -110,17 +121,32 @@ def open_meetup(server, staff, engine):
     meetup_id = new_meetup(engine)
     manager = staff("manager")
     assert manager.command(meetup_id, "open_doors").status_code == 200
-    assert manager.command(meetup_id, "enter", participant_code="P003", space="exchange").status_code == 200
+    assert (
+        manager.command(meetup_id, "enter", participant_code="P003", space="exchange").status_code
+        == 200
+    )
     return meetup_id
 
 
 BAD_INPUT = [
-    ("enter", {"participant_code": "NOBODY", "space": "exchange"}, "参加者ID「NOBODY」の参加者が見つかりません。"),
+    (
+        "enter",
+        {"participant_code": "NOBODY", "space": "exchange"},
+        "参加者ID「NOBODY」の参加者が見つかりません。",
+    ),
     ("enter", {"participant_code": "P003", "space": "exchange"}, "すでに交流スペースにいます"),
-    ("enter", {"participant_code": "P004", "space": "rooftop"}, "スペースの選択肢が正しくありません。"),
+    (
+        "enter",
+        {"participant_code": "P004", "space": "rooftop"},
+        "スペースの選択肢が正しくありません。",
+    ),
     ("move", {"participant_id": "999999", "space": "rest"}, "参加者が見つかりません。"),
     ("move", {"participant_id": "@P004", "space": "rest"}, "現在入室していません"),
-    ("move", {"participant_id": "@P003", "space": "garden"}, "移動先のスペースの選択肢が正しくありません。"),
+    (
+        "move",
+        {"participant_id": "@P003", "space": "garden"},
+        "移動先のスペースの選択肢が正しくありません。",
+    ),
     ("move", {"participant_id": "@P003", "space": "exchange"}, "すでに交流スペースにいます"),
     ("move", {"participant_id": "abc", "space": "rest"}, "参加者を選択してください。"),
     ("mark", {"participant_id": "@P003", "mark": "angry"}, "状態の選択肢が正しくありません。"),
@@ -137,9 +163,17 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize(("name", "form", "message"), BAD_INPUT, ids=[f"{n}-{i}" for i, (n, _f, _m) in enumerate(BAD_INPUT)])
-def test_bad_input_gets_a_japanese_message_and_changes_nothing(staff, engine, open_meetup, name, form, message):
-    form = {k: str(participant(engine, v[1:]).id) if v.startswith("@") else v for k, v in form.items()}
+@pytest.mark.parametrize(
+    ("name", "form", "message"),
+    BAD_INPUT,
+    ids=[f"{n}-{i}" for i, (n, _f, _m) in enumerate(BAD_INPUT)],
+)
+def test_bad_input_gets_a_japanese_message_and_changes_nothing(
+    staff, engine, open_meetup, name, form, message
+):
+    form = {
+        k: str(participant(engine, v[1:]).id) if v.startswith("@") else v for k, v in form.items()
+    }
     manager = staff("manager")  # may run every command: refusals here are about the input
     before = events_of(engine, open_meetup)
     response = manager.command(open_meetup, name, **form)

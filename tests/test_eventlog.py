@@ -33,8 +33,10 @@ def _pg_engine():
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request, tmp_path):
-    engine = _pg_engine() if request.param == "postgres" else make_engine(
-        f"sqlite:///{tmp_path / 'log.db'}"
+    engine = (
+        _pg_engine()
+        if request.param == "postgres"
+        else make_engine(f"sqlite:///{tmp_path / 'log.db'}")
     )
     migrate(engine)
     seed_demo(engine)
@@ -45,7 +47,9 @@ def engine(request, tmp_path):
 def new_meetup(engine) -> int:
     now = datetime.now(UTC)
     with transaction(engine) as db:
-        meetup = Meetup(date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3))
+        meetup = Meetup(
+            date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3)
+        )
         db.add(meetup)
         db.flush()
         return meetup.id
@@ -63,10 +67,17 @@ def count(engine, meetup_id: int) -> int:
 def test_same_command_id_twice_appends_one_event(engine):
     meetup_id = new_meetup(engine)
     state = LiveState(meetup_id=meetup_id)
-    first = eventlog.append(engine, meetup_id=meetup_id, command_id="cmd-0001", actor_id=1,
-                            state=state, decide=note())
-    again = eventlog.append(engine, meetup_id=meetup_id, command_id="cmd-0001", actor_id=1,
-                            state=state, decide=note("違う内容"))
+    first = eventlog.append(
+        engine, meetup_id=meetup_id, command_id="cmd-0001", actor_id=1, state=state, decide=note()
+    )
+    again = eventlog.append(
+        engine,
+        meetup_id=meetup_id,
+        command_id="cmd-0001",
+        actor_id=1,
+        state=state,
+        decide=note("違う内容"),
+    )
     assert not first.duplicate and again.duplicate
     assert again.event == first.event
     assert count(engine, meetup_id) == 1
@@ -80,10 +91,17 @@ def test_refused_command_appends_nothing_and_uses_no_seq(engine):
         raise Refused("だめです")
 
     with pytest.raises(Refused):
-        eventlog.append(engine, meetup_id=meetup_id, command_id="cmd-refused", actor_id=1,
-                        state=state, decide=refuse)
-    ok = eventlog.append(engine, meetup_id=meetup_id, command_id="cmd-after", actor_id=1,
-                         state=state, decide=note())
+        eventlog.append(
+            engine,
+            meetup_id=meetup_id,
+            command_id="cmd-refused",
+            actor_id=1,
+            state=state,
+            decide=refuse,
+        )
+    ok = eventlog.append(
+        engine, meetup_id=meetup_id, command_id="cmd-after", actor_id=1, state=state, decide=note()
+    )
     assert ok.event.seq == 1
     assert count(engine, meetup_id) == 1
 
@@ -91,8 +109,14 @@ def test_refused_command_appends_nothing_and_uses_no_seq(engine):
 def test_invalid_command_id_is_refused(engine):
     meetup_id = new_meetup(engine)
     with pytest.raises(Refused):
-        eventlog.append(engine, meetup_id=meetup_id, command_id="x", actor_id=1,
-                        state=LiveState(meetup_id=meetup_id), decide=note())
+        eventlog.append(
+            engine,
+            meetup_id=meetup_id,
+            command_id="x",
+            actor_id=1,
+            state=LiveState(meetup_id=meetup_id),
+            decide=note(),
+        )
     assert count(engine, meetup_id) == 0
 
 
@@ -108,8 +132,14 @@ def test_racing_commands_keep_seqs_gap_free(engine):
             target = meetup_id if i % 3 else other_id
             try:
                 # Every thread holds a stale state: the log must catch it up itself.
-                eventlog.append(engine, meetup_id=target, command_id=f"race-{n}-{i}-{uuid.uuid4().hex[:6]}",
-                                actor_id=1, state=LiveState(meetup_id=target), decide=note())
+                eventlog.append(
+                    engine,
+                    meetup_id=target,
+                    command_id=f"race-{n}-{i}-{uuid.uuid4().hex[:6]}",
+                    actor_id=1,
+                    state=LiveState(meetup_id=target),
+                    decide=note(),
+                )
             except BaseException as error:  # noqa: BLE001
                 errors.append(error)
 
@@ -121,7 +151,11 @@ def test_racing_commands_keep_seqs_gap_free(engine):
     assert errors == []
     for target, expected in ((meetup_id, 8 * 10), (other_id, 8 * 5)):
         with Session(engine) as db:
-            seqs = list(db.exec(select(EventRow.seq).where(EventRow.meetup_id == target).order_by(EventRow.seq)))
+            seqs = list(
+                db.exec(
+                    select(EventRow.seq).where(EventRow.meetup_id == target).order_by(EventRow.seq)
+                )
+            )
             last = db.get(Meetup, target).last_seq
         assert seqs == list(range(1, expected + 1))
         assert last == expected
@@ -134,9 +168,16 @@ def test_same_command_id_racing_appends_once(engine):
 
     def worker() -> None:
         barrier.wait()
-        results.append(eventlog.append(engine, meetup_id=meetup_id, command_id="twin-command",
-                                       actor_id=1, state=LiveState(meetup_id=meetup_id),
-                                       decide=note()))
+        results.append(
+            eventlog.append(
+                engine,
+                meetup_id=meetup_id,
+                command_id="twin-command",
+                actor_id=1,
+                state=LiveState(meetup_id=meetup_id),
+                decide=note(),
+            )
+        )
 
     threads = [threading.Thread(target=worker) for _ in range(6)]
     for t in threads:
@@ -150,8 +191,14 @@ def test_same_command_id_racing_appends_once(engine):
 
 def test_stored_times_are_utc_and_round_trip(engine):
     meetup_id = new_meetup(engine)
-    appended = eventlog.append(engine, meetup_id=meetup_id, command_id="cmd-time", actor_id=1,
-                               state=LiveState(meetup_id=meetup_id), decide=note())
+    appended = eventlog.append(
+        engine,
+        meetup_id=meetup_id,
+        command_id="cmd-time",
+        actor_id=1,
+        state=LiveState(meetup_id=meetup_id),
+        decide=note(),
+    )
     with Session(engine) as db:
         [stored] = eventlog.read_since(db, meetup_id, 0)
     assert stored.at == appended.event.at

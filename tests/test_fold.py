@@ -34,7 +34,9 @@ def world(tmp_path_factory):
 def new_meetup(engine) -> int:
     now = datetime.now(UTC)
     with transaction(engine) as db:
-        meetup = Meetup(date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3))
+        meetup = Meetup(
+            date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3)
+        )
         db.add(meetup)
         db.flush()
         return meetup.id
@@ -65,8 +67,12 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
         try:
             decide = COMMANDS[name].prepare(random_form(rng, people), rng.choice(staff))
             appended = eventlog.append(
-                engine, meetup_id=meetup_id, command_id=f"walk-{seed}-{step}",
-                actor_id=rng.choice(staff).id, state=state, decide=decide,
+                engine,
+                meetup_id=meetup_id,
+                command_id=f"walk-{seed}-{step}",
+                actor_id=rng.choice(staff).id,
+                state=state,
+                decide=decide,
             )
         except Refused:
             continue

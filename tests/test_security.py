@@ -23,12 +23,16 @@ def login_page(client: httpx.Client) -> str:
 def try_login(server, login_id: str, password: str) -> httpx.Response:
     client = httpx.Client(base_url=server.url)
     token = login_page(client)
-    return client.post("/login", data={"login_id": login_id, "password": password, "csrf_token": token})
+    return client.post(
+        "/login", data={"login_id": login_id, "password": password, "csrf_token": token}
+    )
 
 
 async def test_websocket_without_cookie_is_refused(server):
     with pytest.raises(websockets.InvalidStatus) as refused:
-        async with websockets.connect(f"{server.ws_url}/live/1", additional_headers={"Origin": server.url}):
+        async with websockets.connect(
+            f"{server.ws_url}/live/1", additional_headers={"Origin": server.url}
+        ):
             pass
     assert refused.value.response.status_code == 403
 
@@ -51,11 +55,16 @@ async def test_websocket_with_forged_cookie_is_refused(server):
 def test_command_without_csrf_token_is_403_and_appends_nothing(server, staff):
     manager = staff("manager")
     before = page_seq(manager.http.get("/meetups/1").text)
-    response = manager.http.post("/meetups/1/commands/note", data={"command_id": "no-csrf-1", "text": "x"})
+    response = manager.http.post(
+        "/meetups/1/commands/note", data={"command_id": "no-csrf-1", "text": "x"}
+    )
     assert response.status_code == 403
     assert "セキュリティ確認に失敗しました" in response.text
-    wrong = manager.http.post("/meetups/1/commands/note", data={"command_id": "no-csrf-2", "text": "x"},
-                              headers={"X-CSRF-Token": "wrong"})
+    wrong = manager.http.post(
+        "/meetups/1/commands/note",
+        data={"command_id": "no-csrf-2", "text": "x"},
+        headers={"X-CSRF-Token": "wrong"},
+    )
     assert wrong.status_code == 403
     assert page_seq(manager.http.get("/meetups/1").text) == before
 
@@ -63,8 +72,11 @@ def test_command_without_csrf_token_is_403_and_appends_nothing(server, staff):
 def test_another_users_csrf_token_does_not_work(server, staff):
     manager, counsellor = staff("manager"), staff("counsellor1")
     before = page_seq(manager.http.get("/meetups/1").text)
-    response = manager.http.post("/meetups/1/commands/note", data={"command_id": "cross-csrf", "text": "x"},
-                                 headers={"X-CSRF-Token": counsellor.csrf})
+    response = manager.http.post(
+        "/meetups/1/commands/note",
+        data={"command_id": "cross-csrf", "text": "x"},
+        headers={"X-CSRF-Token": counsellor.csrf},
+    )
     assert response.status_code == 403
     assert page_seq(manager.http.get("/meetups/1").text) == before
 
@@ -82,8 +94,14 @@ def test_failed_login_never_says_which_half_was_wrong(server):
 
 def test_login_locks_after_repeated_failures_even_with_the_right_password(server, engine):
     with transaction(engine) as db:
-        db.add(StaffRow(login_id="lock-test", display_name="ロック確認", role="support",
-                        password_hash=hash_password("demo-pass-2026")))
+        db.add(
+            StaffRow(
+                login_id="lock-test",
+                display_name="ロック確認",
+                role="support",
+                password_hash=hash_password("demo-pass-2026"),
+            )
+        )
     for _ in range(5):
         assert try_login(server, "lock-test", "wrong-password").status_code == 401
     locked = try_login(server, "lock-test", "demo-pass-2026")
@@ -104,8 +122,10 @@ def test_login_without_csrf_is_refused(server):
 def test_session_cookie_is_httponly_and_samesite_lax(server):
     client = httpx.Client(base_url=server.url)
     token = login_page(client)
-    response = client.post("/login", data={"login_id": "counsellor2", "password": "demo-pass-2026",
-                                            "csrf_token": token})
+    response = client.post(
+        "/login",
+        data={"login_id": "counsellor2", "password": "demo-pass-2026", "csrf_token": token},
+    )
     cookie = response.headers["set-cookie"]
     assert "console_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert "Secure" not in cookie  # plain http on loopback; COOKIE_SECURE or https adds it
@@ -139,6 +159,13 @@ def test_every_state_changing_route_goes_through_the_guard():
 def test_next_parameter_cannot_redirect_off_site(server):
     client = httpx.Client(base_url=server.url)
     token = login_page(client)
-    response = client.post("/login", data={"login_id": "facilitator", "password": "demo-pass-2026",
-                                            "csrf_token": token, "next": "//evil.example/"})
+    response = client.post(
+        "/login",
+        data={
+            "login_id": "facilitator",
+            "password": "demo-pass-2026",
+            "csrf_token": token,
+            "next": "//evil.example/",
+        },
+    )
     assert response.headers["location"] == "/"

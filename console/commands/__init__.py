@@ -26,7 +26,9 @@ class Command:
 
 
 COMMANDS: dict[str, Command] = {
-    "open_doors": Command(Action.MEETUP_LIFECYCLE, lifecycle.open_doors, "入室受付を開始しました。"),
+    "open_doors": Command(
+        Action.MEETUP_LIFECYCLE, lifecycle.open_doors, "入室受付を開始しました。"
+    ),
     "start": Command(Action.MEETUP_LIFECYCLE, lifecycle.start, "開催を開始しました。"),
     "close": Command(Action.MEETUP_LIFECYCLE, lifecycle.close, "開催を終了しました。"),
     "duty_on": Command(Action.STAFF_DUTY, duty.on_duty, "勤務開始を記録しました。"),

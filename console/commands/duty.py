@@ -24,7 +24,9 @@ def on_duty(form: Mapping[str, str], actor: Staff) -> Decide:
         _not_closed(state)
         if actor.id in state.on_duty:
             where = Post(state.on_duty[actor.id].post).label
-            raise Refused(f"すでに勤務中です({where})。配置を変えるときは「配置変更」を使ってください。")
+            raise Refused(
+                f"すでに勤務中です({where})。配置を変えるときは「配置変更」を使ってください。"
+            )
         return ev.StaffOnDuty(staff_id=actor.id, post=post)
 
     return decide

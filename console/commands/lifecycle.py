@@ -23,7 +23,9 @@ def open_doors(form: Mapping[str, str], actor: Staff) -> Decide:
 
     def decide(db: Session, state: LiveState) -> ev.Body:
         if state.status != MeetupStatus.SCHEDULED:
-            raise Refused(f"現在の状態({MeetupStatus(state.status).label})では入室受付を開始できません。")
+            raise Refused(
+                f"現在の状態({MeetupStatus(state.status).label})では入室受付を開始できません。"
+            )
         return ev.DoorsOpened(reason=reason)
 
     return decide
