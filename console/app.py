@@ -51,16 +51,18 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def _error_page(request: Request, message: str, status: int) -> Response:
+    context = {"message": message, "status": status, "role": ""}
+    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return _error_page(request, "お探しのページは見つかりません。", 404)
+
+
 async def server_error(request: Request, exc: Exception) -> Response:
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {
-            "message": "システムでエラーが発生しました。時間をおいて再度お試しください。",
-            "status": 500,
-        },
-        status_code=500,
-    )
+    # No detail reaches the page; SQL parameters are kept out of tracebacks (see db.py).
+    return _error_page(request, "システムでエラーが発生しました。時間をおいて再度お試しください。", 500)
 
 
 @asynccontextmanager
@@ -102,5 +104,5 @@ app = Starlette(
     routes=routes,
     middleware=middleware,
     lifespan=lifespan,
-    exception_handlers={500: server_error},
+    exception_handlers={404: not_found, 500: server_error},
 )

@@ -94,3 +94,43 @@ async def test_duty_note_and_entry_from_the_keyboard(browser, server, staff):
     alert = page.get_by_role("alert")
     await alert.filter(has_text="見つかりません").wait_for()
     await page.context.close()
+
+
+async def test_a_screen_that_lost_its_server_catches_up_on_reconnect(browser, tmp_path):
+    """Events committed while the browser was disconnected appear once it reconnects."""
+    from console import eventlog
+    from console import events as ev
+
+    from .conftest import make_server, seed
+
+    url = f"sqlite:///{tmp_path / 'reconnect.db'}"
+    engine, meetup = seed(url)
+    srv = make_server(url, tmp_path).start()
+    try:
+        page = await logged_in(browser, srv, "manager", meetup.id)
+        await page.evaluate("window.__sameDocument = true")
+        srv.stop()  # SIGTERM: uvicorn closes the socket with 1012
+        await page.locator("#live-connection[data-state=closed]").wait_for()
+        # Another worker (here: this test) keeps committing while this screen is away.
+        state = eventlog.replay(engine, meetup.id)
+        for i in range(3):
+            appended = eventlog.append(
+                engine,
+                meetup_id=meetup.id,
+                command_id=f"while-away-{i}",
+                actor_id=1,
+                state=state,
+                decide=lambda _db, _s, i=i: ev.StaffNotePosted(text=f"切断中の連絡{i}"),
+            )
+            state = eventlog.apply(state, appended.event)
+        srv.start()
+        await page.locator("#live-connection[data-state=open]").wait_for(timeout=20_000)
+        notes = page.locator("#notes-list li")
+        await notes.filter(has_text="切断中の連絡2").wait_for()
+        texts = await notes.locator(".text").all_inner_texts()
+        assert texts[:3] == ["切断中の連絡2", "切断中の連絡1", "切断中の連絡0"]
+        assert sum(t.startswith("切断中の連絡") for t in texts) == 3
+        assert await page.locator("#live-seq").get_attribute("data-seq") == str(state.seq)
+        assert await page.evaluate("window.__sameDocument") is True
+    finally:
+        srv.stop()

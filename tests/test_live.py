@@ -123,14 +123,16 @@ async def test_server_killed_and_restarted_continues_with_nothing_lost(tmp_path)
         srv.stop()
 
 
-async def test_shutdown_closes_sockets_with_1012_so_browsers_reconnect(tmp_path):
+async def test_idle_sockets_get_heartbeats_and_shutdown_closes_them_with_1012(tmp_path):
     url = f"sqlite:///{tmp_path / 'shutdown.db'}"
     _engine, meetup = seed(url)
-    srv = make_server(url, tmp_path).start()
+    srv = make_server(url, tmp_path, LIVE_HEARTBEAT_SECONDS="0.3").start()
     try:
         manager = Staff(srv, "manager")
-        client = await LiveClient(srv.ws_url, meetup.id, manager.ws_headers()).connect(0)
-        await client.quiet(0.3)
+        seq = current_seq(manager, meetup.id)
+        client = await LiveClient(srv.ws_url, meetup.id, manager.ws_headers()).connect(seq)
+        await client.quiet(1.0)
+        assert sum('id="live-heartbeat"' in f for f in client.frames) >= 2
         srv.process.send_signal(signal.SIGTERM)
         with pytest.raises(websockets.ConnectionClosed) as closed:
             await asyncio.wait_for(client.until(lambda f: False, timeout=10), 12)

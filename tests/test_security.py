@@ -169,3 +169,9 @@ def test_next_parameter_cannot_redirect_off_site(server):
         },
     )
     assert response.headers["location"] == "/"
+
+
+def test_unknown_pages_and_meetups_answer_in_japanese(server, staff):
+    assert "お探しのページは見つかりません" in httpx.get(f"{server.url}/no-such-page").text
+    missing = staff("manager").http.get("/meetups/999999")
+    assert missing.status_code == 404 and "開催回が見つかりません" in missing.text
