@@ -62,7 +62,9 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 async def server_error(request: Request, exc: Exception) -> Response:
     # No detail reaches the page; SQL parameters are kept out of tracebacks (see db.py).
-    return _error_page(request, "システムでエラーが発生しました。時間をおいて再度お試しください。", 500)
+    return _error_page(
+        request, "システムでエラーが発生しました。時間をおいて再度お試しください。", 500
+    )
 
 
 @asynccontextmanager

@@ -85,12 +85,6 @@ class Hub:
             raise Refused("開催回が見つかりません。", status=404)
         return meetup, eventlog.replay(self.engine, meetup_id)
 
-    def forget(self, meetup_id: int) -> None:
-        """Drop cached reference data (times, rooms) after the meetup row changed."""
-        live = self._meetups.get(meetup_id)
-        if live is not None and not live.subscribers:
-            del self._meetups[meetup_id]
-
     def directory(self) -> Directory:
         """Names for rendering; templates show participants' only to roles allowed them."""
         with Session(self.engine) as db:
@@ -120,6 +114,8 @@ class Hub:
         # No await from here on: a socket subscribing meanwhile either sees these events in
         # its snapshot or receives them on its queue, never neither.
         for event in fresh:
+            if event.seq <= live.state.seq:
+                continue
             live.state = apply(live.state, event)
             for role in {sub.role for sub in live.subscribers}:
                 frame = fragments.event_frame(event, View(live.meetup, live.state, role, directory))

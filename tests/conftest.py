@@ -9,12 +9,15 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 
-from console.db import make_engine, migrate
+from console.db import make_engine, migrate, transaction
+from console.models import Meetup
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -95,6 +98,30 @@ class Server:
 def make_server(database_url: str, tmp: Path, **extra_env: str) -> Server:
     env = {**os.environ, "DATABASE_URL": database_url, "LOG_DIR": str(tmp), **extra_env}
     return Server(url=f"http://127.0.0.1:{free_port()}", database_url=database_url, env=env)
+
+
+def empty_postgres():
+    """An engine on the test database with an empty schema, or a skip/fail saying why not."""
+    engine = make_engine(PG_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    except Exception as error:  # noqa: BLE001
+        engine.dispose()
+        needs("PostgreSQL on 127.0.0.1:5432", str(error))
+    return engine
+
+
+def new_meetup(engine) -> int:
+    """A scheduled meetup (reference data) for a test of its own."""
+    now = datetime.now(UTC)
+    with transaction(engine) as db:
+        meetup = Meetup(
+            date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3)
+        )
+        db.add(meetup)
+        db.flush()
+        return meetup.id
 
 
 def seed(database_url: str):

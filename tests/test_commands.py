@@ -1,17 +1,16 @@
 """Commands over HTTP: the permission table for every command × role, and bad input."""
 
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, func, select
 
 from console.commands import COMMANDS
-from console.db import transaction
-from console.models import EventRow, Meetup, Participant
+from console.models import EventRow, Participant
 from console.permissions import PERMISSIONS, Action
 from console.vocab import Role
 
+from .conftest import new_meetup
 from .live_client import page_seq
 
 # Who may run each command. Written out in full on purpose: this is the table the ward
@@ -36,17 +35,6 @@ LOGIN = {
     "support": "support",
     "ward": "ward",
 }
-
-
-def new_meetup(engine) -> int:
-    now = datetime.now(UTC)
-    with transaction(engine) as db:
-        meetup = Meetup(
-            date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3)
-        )
-        db.add(meetup)
-        db.flush()
-        return meetup.id
 
 
 def events_of(engine, meetup_id: int) -> int:

@@ -2,39 +2,25 @@
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import Session, func, select
 
 from console import eventlog
 from console import events as ev
-from console.db import make_engine, migrate, transaction
+from console.db import make_engine, migrate
 from console.demo import seed as seed_demo
 from console.eventlog import Refused
 from console.models import EventRow, Meetup
 from console.state import LiveState
 
-from .conftest import PG_URL, needs
-
-
-def _pg_engine():
-    engine = make_engine(PG_URL)
-    try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as error:  # noqa: BLE001
-        needs("PostgreSQL on 127.0.0.1:5432", str(error))
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    return engine
+from .conftest import empty_postgres, new_meetup
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def engine(request, tmp_path):
     engine = (
-        _pg_engine()
+        empty_postgres()
         if request.param == "postgres"
         else make_engine(f"sqlite:///{tmp_path / 'log.db'}")
     )
@@ -42,17 +28,6 @@ def engine(request, tmp_path):
     seed_demo(engine)
     yield engine
     engine.dispose()
-
-
-def new_meetup(engine) -> int:
-    now = datetime.now(UTC)
-    with transaction(engine) as db:
-        meetup = Meetup(
-            date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3)
-        )
-        db.add(meetup)
-        db.flush()
-        return meetup.id
 
 
 def note(text_: str = "連絡"):

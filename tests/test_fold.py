@@ -5,19 +5,20 @@ commands (each walk only contains events the commands allowed at that moment).
 """
 
 import random
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from console import eventlog
 from console.commands import COMMANDS
-from console.db import make_engine, migrate, transaction
+from console.db import make_engine, migrate
 from console.demo import seed as seed_demo
 from console.eventlog import Refused
-from console.models import Meetup, Participant, Staff
+from console.models import Participant, Staff
 from console.state import LiveState, OutOfOrder, apply, fold
 from console.vocab import Mark, Post, Space
+
+from .conftest import new_meetup
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +30,6 @@ def world(tmp_path_factory):
         staff = [s for s in db.exec(select(Staff)) if s.role != "ward"]
         people = list(db.exec(select(Participant)))
     return engine, staff, people
-
-
-def new_meetup(engine) -> int:
-    now = datetime.now(UTC)
-    with transaction(engine) as db:
-        meetup = Meetup(
-            date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3)
-        )
-        db.add(meetup)
-        db.flush()
-        return meetup.id
 
 
 def random_form(rng: random.Random, people) -> dict[str, str]:

@@ -1,13 +1,12 @@
 """Many workers on PostgreSQL: an event committed by one process reaches sockets on another."""
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import Session, select
 
 from console.db import make_engine
 from console.models import EventRow
 
-from .conftest import PG_URL, Staff, make_server, needs, seed
+from .conftest import PG_URL, Staff, empty_postgres, make_server, seed
 from .live_client import LiveClient, page_seq
 
 pytestmark = pytest.mark.postgres
@@ -15,13 +14,7 @@ pytestmark = pytest.mark.postgres
 
 @pytest.fixture
 def pg_servers(tmp_path):
-    engine = make_engine(PG_URL)
-    try:
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    except Exception as error:  # noqa: BLE001
-        needs("PostgreSQL on 127.0.0.1:5432", str(error))
-    engine.dispose()
+    empty_postgres().dispose()
     _engine, meetup = seed(PG_URL)
     _engine.dispose()
     servers = [make_server(PG_URL, tmp_path).start() for _ in range(2)]
