@@ -33,8 +33,9 @@ def result(request: Request, message: str, status: int = 200) -> Response:
     html = templates.get_template("fragments/result.html").render(
         message=message, error=status >= 400
     )
-    headers = {"HX-Retarget": "#command-result", "HX-Reswap": "innerHTML"}
-    return HTMLResponse(html, status_code=status, headers=headers)
+    # The page's <body> targets #command-result for every htmx request. Not HX-Retarget:
+    # htmx resolves that against the triggering form, which a live update may have removed.
+    return HTMLResponse(html, status_code=status)
 
 
 def refuse(request: Request, message: str, status: int) -> Response:

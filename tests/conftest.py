@@ -66,7 +66,7 @@ class Server:
                 "--ws",
                 "websockets-sansio",
                 "--log-level",
-                "warning",
+                os.environ.get("TEST_SERVER_LOG", "warning"),
             ],
             cwd=ROOT,
             env=self.env,

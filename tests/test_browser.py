@@ -56,7 +56,9 @@ async def test_counsellors_move_appears_on_the_managers_board_without_reload(
     name = await person.locator(".name").inner_text()
     await person.locator("summary").click()
     await person.get_by_role("button", name="→ 休憩スペース").click()
-    await counsellor.get_by_role("status").filter(has_text="移動を記録しました").wait_for()
+    result = counsellor.locator("#command-result .message")
+    await result.wait_for()
+    assert "移動を記録しました" in await result.inner_text()
 
     moved = manager.locator(f"#people-rest #{person_id}")
     await moved.wait_for(timeout=5000)
@@ -69,6 +71,28 @@ async def test_counsellors_move_appears_on_the_managers_board_without_reload(
     )
     await manager.context.close()
     await counsellor.context.close()
+
+
+async def test_the_answer_shows_even_when_the_live_update_removed_the_form_first(browser, server):
+    """The live frame that moves a row usually beats the HTTP answer of the form inside it."""
+    import asyncio
+
+    page = await logged_in(browser, server, "support", 1)
+
+    async def answer_late(route):
+        response = await route.fetch()
+        await asyncio.sleep(0.5)  # by now the websocket frame has removed the row
+        await route.fulfill(response=response)
+
+    await page.route("**/commands/move", answer_late)
+    person = page.locator("#people-exchange li.person").first
+    person_id = await person.get_attribute("id")
+    await person.locator("summary").click()
+    await person.get_by_role("button", name="→ 情報提供スペース").click()
+    await page.locator(f"#people-info #{person_id}").wait_for()
+    result = page.locator("#command-result .message")
+    await result.filter(has_text="移動を記録しました").wait_for(timeout=5000)
+    await page.context.close()
 
 
 async def test_duty_note_and_entry_from_the_keyboard(browser, server, staff):
