@@ -17,6 +17,9 @@ from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 from starlette.requests import HTTPConnection, Request
@@ -67,32 +70,49 @@ address_throttle = AddressThrottle()
 
 
 def authenticate(engine: Engine, login_id: str, password: str) -> tuple[Staff | None, str]:
-    """The staff member, or None and the Japanese message to show."""
+    """The staff member, or None and the Japanese message to show.
+
+    The slow password check runs outside any transaction; the failure count is then
+    changed by one atomic upsert, so concurrent attempts neither lose counts nor collide.
+    """
     key = login_id.strip().lower()[:64]
-    with transaction(engine) as db:
-        stored = db.get(LoginThrottle, key)
-        throttle = stored or LoginThrottle(login_key=key)
-        if throttle.locked_until and throttle.locked_until > utcnow():
+    with Session(engine) as db:
+        throttle = db.get(LoginThrottle, key)
+        if throttle and throttle.locked_until and throttle.locked_until > utcnow():
             return None, LOCKED
         staff = db.exec(select(Staff).where(Staff.login_id == key)).first()
-        if staff is None or not staff.active:
-            _verify(_DUMMY_HASH, password)
-            ok = False
-        else:
-            ok = _verify(staff.password_hash, password)
+    if staff is None or not staff.active:
+        _verify(_DUMMY_HASH, password)
+        ok = False
+    else:
+        ok = _verify(staff.password_hash, password)
+    with transaction(engine) as db:
         if not ok:
-            throttle.failures += 1
-            if throttle.failures >= settings.LOGIN_MAX_FAILURES:
-                throttle.locked_until = utcnow() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-                throttle.failures = 0
-            db.add(throttle)
+            _count_failure(db, key)
             return None, FAILED
+        db.execute(delete(LoginThrottle).where(LoginThrottle.login_key == key))
         if hasher.check_needs_rehash(staff.password_hash):
-            staff.password_hash = hasher.hash(password)
-            db.add(staff)
-        if stored is not None:
-            db.delete(stored)
-        return staff, ""
+            db.execute(
+                update(Staff)
+                .where(Staff.id == staff.id)
+                .values(password_hash=hasher.hash(password))
+            )
+    return staff, ""
+
+
+def _count_failure(db: Session, key: str) -> None:
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    failures = LoginThrottle.__table__.c.failures
+    db.execute(
+        insert(LoginThrottle)
+        .values(login_key=key, failures=1)
+        .on_conflict_do_update(index_elements=["login_key"], set_={"failures": failures + 1})
+    )
+    throttle = db.get(LoginThrottle, key)
+    if throttle.failures >= settings.LOGIN_MAX_FAILURES:
+        throttle.locked_until = utcnow() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        throttle.failures = 0
+        db.add(throttle)
 
 
 def _verify(password_hash: str, password: str) -> bool:

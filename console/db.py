@@ -1,8 +1,9 @@
 """Engine, sessions and schema creation.
 
-SQLite (the default) runs in WAL mode and every transaction begins IMMEDIATE, so a
-transaction that reads before it writes can never fail half-way with "database is
-locked"; writers queue on `busy_timeout` instead. PostgreSQL is used through psycopg 3.
+SQLite (the default) runs in WAL mode. Every write transaction (`transaction()`) begins
+IMMEDIATE, so one that reads before it writes can never fail half-way with "database is
+locked"; writers queue on `busy_timeout` instead, and plain reading sessions never wait for
+them. PostgreSQL is used through psycopg 3.
 """
 
 from collections.abc import Iterator
@@ -12,6 +13,8 @@ from pathlib import Path
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, SQLModel, create_engine
+
+IMMEDIATE = "console_write_transaction"
 
 
 def normalise_url(url: str) -> str:
@@ -43,14 +46,16 @@ def make_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")  # an event is durable before it is broadcast
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    def _begin(conn) -> None:
+        # Writers take the lock up front (see `transaction`); readers never block anyone.
+        immediate = conn.get_execution_options().get(IMMEDIATE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 
@@ -70,4 +75,5 @@ def migrate(engine: Engine) -> None:
 def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back if it raises."""
     with Session(engine, expire_on_commit=False) as db, db.begin():
+        db.connection(execution_options={IMMEDIATE: True})
         yield db

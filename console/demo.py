@@ -3,7 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from console import eventlog
 from console import events as ev
@@ -12,6 +12,7 @@ from console.db import transaction
 from console.models import Meetup, Participant, Staff
 from console.settings import TZ
 from console.state import LiveState
+from console.vocab import MeetupStatus
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -47,7 +48,7 @@ DISTRICTS = ["shiba", "azabu", "akasaka", "takanawa", "shibaura_konan", "unknown
 
 
 def seed(engine: Engine) -> Meetup:
-    """Create what is missing (safe to run again) and return today's running meetup."""
+    """Create what is missing (safe to run again) and return a meetup running now."""
     with transaction(engine) as db:
         for login_id, name, role, qualification in DEMO_STAFF:
             if db.exec(select(Staff).where(Staff.login_id == login_id)).first() is None:
@@ -74,7 +75,10 @@ def seed(engine: Engine) -> Meetup:
                 )
     today = datetime.now(TZ).date()
     with Session(engine) as db:
-        meetup = db.exec(select(Meetup).where(Meetup.date == today)).first()
+        open_now = [MeetupStatus.DOORS_OPEN, MeetupStatus.IN_SESSION]
+        meetup = db.exec(
+            select(Meetup).where(Meetup.date == today, col(Meetup.status).in_(open_now))
+        ).first()
     if meetup is None:
         meetup = _running_meetup(engine)
     return meetup

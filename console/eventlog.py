@@ -108,7 +108,7 @@ def append(
         with transaction(engine) as db:
             earlier = _by_command_id(db, command_id)
             if earlier is not None:
-                return Appended(event=earlier, duplicate=True)
+                return _duplicate(earlier, meetup_id=meetup_id, actor_id=actor_id)
             seq = db.execute(
                 update(Meetup)
                 .where(Meetup.id == meetup_id)
@@ -150,5 +150,14 @@ def append(
             earlier = _by_command_id(db, command_id)
         if earlier is None:
             raise
-        return Appended(event=earlier, duplicate=True)
+        return _duplicate(earlier, meetup_id=meetup_id, actor_id=actor_id)
     return Appended(event=event, duplicate=False)
+
+
+def _duplicate(earlier: ev.Recorded, *, meetup_id: int, actor_id: int | None) -> Appended:
+    """A retried command gets its original event; an id reused for something else is refused."""
+    if earlier.meetup_id != meetup_id or earlier.actor_id != actor_id:
+        raise Refused(
+            "この操作IDは別の操作で使用済みです。画面を再読み込みしてください。", status=409
+        )
+    return Appended(event=earlier, duplicate=True)

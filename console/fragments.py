@@ -270,11 +270,10 @@ def replay_frame(event: ev.Recorded, view: View) -> str:
     return "".join(parts)
 
 
-def resync_frame(view: View, recent: list[ev.Recorded]) -> str:
-    """Whole panels, timeline and notes, for a client too far behind to replay."""
-    newest_first = list(reversed(recent))
-    timeline = timeline_items(newest_first, view)
-    notes = note_items(newest_first, view)
+def resync_frame(view: View, timeline: list[ev.Recorded], notes: list[ev.Recorded]) -> str:
+    """Whole panels, timeline and notes (newest first), for a client too far behind to replay."""
+    timeline = timeline_items(timeline, view)
+    notes = note_items(notes, view)
     return (
         all_panels(view)
         + f'<ol id="timeline-list" hx-swap-oob="true" class="timeline">{timeline}</ol>'

@@ -25,13 +25,15 @@ from console.vocab import MeetupStatus
 
 log = logging.getLogger(__name__)
 
-CLOSE = object()  # queued to tell a subscriber's writer to close its socket
+CLOSE = object()
+RECENT = 50  # timeline lines and notes shown on a fresh page or a resync  # queued to tell a subscriber's writer to close its socket
 
 
 @dataclass(eq=False)
 class Subscriber:
     role: str
     queue: asyncio.Queue
+    login: str = ""  # the login's token hash, to close its sockets at logout
     sent_seq: int = 0
     overflowed: bool = False
 
@@ -76,6 +78,8 @@ class Hub:
             if meetup_id not in self._meetups:
                 meetup, state = await anyio.to_thread.run_sync(self._load, meetup_id)
                 self._meetups[meetup_id] = LiveMeetup(meetup=meetup, state=state)
+                # A bus notification that arrived while loading found no meetup to catch up.
+                await self.catch_up(meetup_id)
         return self._meetups[meetup_id]
 
     def _load(self, meetup_id: int) -> tuple[Meetup, LiveState]:
@@ -123,6 +127,15 @@ class Hub:
                     if sub.role == role:
                         sub.push(event.seq, frame)
 
+    def history(self, meetup_id: int, upto: int) -> tuple[list[ev.Recorded], list[ev.Recorded]]:
+        """The newest timeline events and the newest staff notes up to `upto`, newest first."""
+        with Session(self.engine) as db:
+            timeline = eventlog.recent(db, meetup_id, upto=upto, limit=RECENT)
+            notes = eventlog.recent(
+                db, meetup_id, upto=upto, limit=RECENT, type_=ev.StaffNotePosted.type
+            )
+        return timeline, notes
+
     def _read_since(self, meetup_id: int, after: int) -> list[ev.Recorded]:
         with Session(self.engine) as db:
             return eventlog.read_since(db, meetup_id, after)
@@ -150,10 +163,17 @@ class Hub:
             query = select(Meetup.id).where(Meetup.status != MeetupStatus.CLOSED)
             return list(db.exec(query))
 
-    def subscribe(self, live: LiveMeetup, role: str) -> Subscriber:
-        sub = Subscriber(role=role, queue=asyncio.Queue(self.queue_size))
+    def subscribe(self, live: LiveMeetup, role: str, login: str = "") -> Subscriber:
+        sub = Subscriber(role=role, queue=asyncio.Queue(self.queue_size), login=login)
         live.subscribers.add(sub)
         return sub
+
+    def close_login(self, login: str) -> None:
+        """Close every socket of one login (after logout) with 1008: no reconnect."""
+        for live in self._meetups.values():
+            for sub in live.subscribers:
+                if sub.login == login:
+                    sub.close(1008)
 
     def unsubscribe(self, live: LiveMeetup, sub: Subscriber) -> None:
         live.subscribers.discard(sub)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from console import auth, eventlog, fragments, settings
+from console import events as ev
 from console.eventlog import Refused
 from console.hub import CLOSE, Hub, LiveMeetup, Subscriber
 from console.permissions import Action, allowed
@@ -39,14 +40,14 @@ async def live_endpoint(ws: WebSocket) -> None:
     ):
         await ws.close(code=POLICY_VIOLATION)  # before accept: the handshake gets HTTP 403
         return
-    staff, _login = found
+    staff, login = found
     try:
         live = await hub.live(int(ws.path_params["meetup_id"]))
     except Refused:
         await ws.close(code=POLICY_VIOLATION)
         return
     await ws.accept()
-    sub = hub.subscribe(live, staff.role)
+    sub = hub.subscribe(live, staff.role, login.token_hash)
     try:
         after = await _resume_point(ws)
         await _catch_up(ws, hub, live, sub, after)
@@ -77,26 +78,28 @@ async def _resume_point(ws: WebSocket) -> int:
 
 
 async def _catch_up(ws: WebSocket, hub: Hub, live: LiveMeetup, sub: Subscriber, after: int) -> None:
+    if after > live.state.seq:
+        # The browser saw events this worker has not folded yet (another worker served it).
+        await hub.catch_up(live.meetup.id)
     snapshot = live.state
     sub.sent_seq = snapshot.seq
     if after == snapshot.seq:
         return
     view = await hub.view(live, sub.role, snapshot)
 
-    def read():
+    def read() -> list[ev.Recorded] | None:
+        if after > snapshot.seq:
+            return None  # ahead even of the log: start the screen afresh
         with Session(hub.engine) as db:
-            if after > snapshot.seq:
-                return None, []
             missed = eventlog.read_since(
                 db, live.meetup.id, after, upto=snapshot.seq, limit=settings.LIVE_REPLAY_LIMIT + 1
             )
-            if len(missed) > settings.LIVE_REPLAY_LIMIT:
-                return None, eventlog.recent(db, live.meetup.id, upto=snapshot.seq, limit=50)[::-1]
-            return missed, []
+        return missed if len(missed) <= settings.LIVE_REPLAY_LIMIT else None
 
-    missed, recent = await anyio.to_thread.run_sync(read)
+    missed = await anyio.to_thread.run_sync(read)
     if missed is None:
-        await ws.send_text(fragments.resync_frame(view, recent))
+        timeline, notes = await anyio.to_thread.run_sync(hub.history, live.meetup.id, snapshot.seq)
+        await ws.send_text(fragments.resync_frame(view, timeline, notes))
         return
     for event in missed:
         await ws.send_text(fragments.replay_frame(event, view))
@@ -109,6 +112,10 @@ async def _write(ws: WebSocket, sub: Subscriber) -> None:
             with anyio.fail_after(settings.LIVE_HEARTBEAT_SECONDS):
                 seq, frame = await sub.queue.get()
         except TimeoutError:
+            # Idle: make sure the login still stands (logout elsewhere, expiry, deactivation).
+            if await auth.current(ws) is None:
+                await ws.close(code=POLICY_VIOLATION)
+                return
             await ws.send_text(heartbeat_frame())
             continue
         if seq is CLOSE:

@@ -10,8 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from console import auth, commands, eventlog, forms, fragments
-from console import events as ev
+from console import auth, commands, forms, fragments
 from console.auth import guarded
 from console.db import transaction
 from console.eventlog import Refused
@@ -20,8 +19,6 @@ from console.models import AuditEntry, Meetup, Participant
 from console.permissions import Action
 from console.settings import TZ
 from console.vocab import AgeBracket, District, Gender, MeetupKind
-
-RECENT = 50
 
 
 def is_htmx(request: Request) -> bool:
@@ -117,6 +114,7 @@ async def login(request: Request) -> Response:
 @guarded(Action.VIEW_DASHBOARD)
 async def logout(request: Request) -> Response:
     await run_in_threadpool(auth.end_session, _engine(request), request.cookies[auth.COOKIE])
+    request.app.state.hub.close_login(request.state.login.token_hash)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(auth.COOKIE, path="/")
     return response
@@ -190,16 +188,6 @@ async def create_meetup(request: Request) -> Response:
     return response
 
 
-def _recent(engine, meetup_id: int, upto: int) -> tuple[list[ev.Recorded], list[ev.Recorded]]:
-    """The newest events up to `upto`, and the newest staff notes, both newest first."""
-    with Session(engine) as db:
-        timeline = eventlog.recent(db, meetup_id, upto=upto, limit=RECENT)
-        notes = eventlog.recent(
-            db, meetup_id, upto=upto, limit=RECENT, type_=ev.StaffNotePosted.type
-        )
-    return timeline, notes
-
-
 @guarded(Action.VIEW_DASHBOARD)
 async def dashboard(request: Request) -> Response:
     hub = request.app.state.hub
@@ -209,9 +197,7 @@ async def dashboard(request: Request) -> Response:
         return refuse(request, refused.message, refused.status)
     staff = request.state.staff
     view = await hub.view(live, staff.role)
-    timeline, notes = await run_in_threadpool(
-        _recent, _engine(request), live.meetup.id, view.state.seq
-    )
+    timeline, notes = await run_in_threadpool(hub.history, live.meetup.id, view.state.seq)
     return page(
         request,
         "meetup.html",

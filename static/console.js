@@ -10,10 +10,18 @@
   // Every state-changing request carries a command id. It stays the same while the request
   // is pending or failed without an answer (so a retry or a double click appends one event)
   // and is renewed once the server has answered.
+  // The id is kept only for the very same request (same element, same values).
   document.addEventListener("htmx:configRequest", function (evt) {
     if (evt.detail.verb === "get") return;
     var elt = evt.detail.elt;
-    if (!elt.dataset.commandId) elt.dataset.commandId = newId();
+    var pairs = Array.from(evt.detail.formData || []).filter(function (p) {
+      return p[0] !== "command_id";
+    });
+    var values = JSON.stringify([evt.detail.path, pairs]);
+    if (!elt.dataset.commandId || elt.dataset.commandValues !== values) {
+      elt.dataset.commandId = newId();
+      elt.dataset.commandValues = values;
+    }
     evt.detail.parameters["command_id"] = elt.dataset.commandId;
   });
 
@@ -53,10 +61,45 @@
     var me = document.body.dataset.staffId;
     if (!status || !me) return;
     var row = document.querySelector('#staff-panel li[data-staff-id="' + me + '"] .post');
-    status.textContent = row ? "● 勤務中: " + row.dataset.post : "○ 勤務していません";
+    status.replaceChildren();
+    var icon = document.createElement("span");
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = row ? "● " : "○ ";
+    status.append(icon, row ? "勤務中: " + row.dataset.post : "勤務していません");
+  }
+
+  // Live updates replace rows; keep the row a keyboard user was in open and focused.
+  var kept = null;
+  document.addEventListener("htmx:wsBeforeMessage", function () {
+    var active = document.activeElement;
+    var row = active && active.closest && active.closest("li.person");
+    kept = {
+      open: Array.from(document.querySelectorAll("li.person details[open]")).map(function (d) {
+        return d.closest("li.person").id;
+      }),
+      row: row ? row.id : null,
+      key: row ? [active.tagName, active.name || "", active.value || ""].join("|") : null,
+    };
+  });
+
+  function restoreRows() {
+    if (!kept) return;
+    kept.open.forEach(function (id) {
+      var details = document.querySelector("#" + id + " details");
+      if (details) details.open = true;
+    });
+    var row = kept.row && document.getElementById(kept.row);
+    if (row && !row.contains(document.activeElement)) {
+      var target = Array.from(row.querySelectorAll("summary, button")).find(function (el) {
+        return [el.tagName, el.name || "", el.value || ""].join("|") === kept.key;
+      }) || row.querySelector("summary");
+      if (target) target.focus();
+    }
+    kept = null;
   }
 
   document.addEventListener("htmx:wsAfterMessage", function () {
+    restoreRows();
     showMyDuty();
     var el = document.getElementById("live-connection");
     if (el && el.dataset.state !== "open") showConnection("open", "●", "接続中(リアルタイム更新)");

@@ -112,12 +112,13 @@ def empty_postgres():
     return engine
 
 
-def new_meetup(engine) -> int:
-    """A scheduled meetup (reference data) for a test of its own."""
+def new_meetup(engine, *, starts_in: timedelta = timedelta(hours=1)) -> int:
+    """A scheduled meetup (reference data) for a test of its own, starting in `starts_in`."""
     now = datetime.now(UTC)
+    start = now + starts_in
     with transaction(engine) as db:
         meetup = Meetup(
-            date=now.date(), doors_at=now, starts_at=now, ends_at=now + timedelta(hours=3)
+            date=start.date(), doors_at=now, starts_at=start, ends_at=start + timedelta(hours=3)
         )
         db.add(meetup)
         db.flush()

@@ -95,6 +95,29 @@ async def test_the_answer_shows_even_when_the_live_update_removed_the_form_first
     await page.context.close()
 
 
+async def test_an_open_row_stays_open_and_focused_when_someone_else_updates_it(
+    browser, server, staff
+):
+    page = await logged_in(browser, server, "facilitator", 1)
+    person = page.locator("#people-exchange li.person").first
+    person_id = await person.get_attribute("id")
+    await person.locator("summary").focus()
+    await page.keyboard.press("Enter")  # opens the actions with the keyboard
+    assert await person.locator("details").get_attribute("open") is not None
+    pid = person_id.removeprefix("person-")
+    other = staff("manager")
+    current = await person.locator(".badge.attention").count()
+    mark = "attention_resolved" if current else "attention"
+    assert other.command(1, "mark", participant_id=pid, mark=mark).status_code == 200
+    await page.locator(f"#{person_id} .badge.attention").wait_for(
+        state="detached" if current else "visible"
+    )
+    row = page.locator(f"#{person_id}")
+    assert await row.locator("details").get_attribute("open") is not None
+    assert await page.evaluate(f"document.activeElement.closest('#{person_id}') !== null")
+    await page.context.close()
+
+
 async def test_duty_note_and_entry_from_the_keyboard(browser, server, staff):
     page = await logged_in(browser, server, "facilitator", 1)
     await page.get_by_label("配置").select_option("exchange")

@@ -1,6 +1,7 @@
 """Commands over HTTP: the permission table for every command × role, and bad input."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlmodel import Session, func, select
@@ -204,3 +205,35 @@ def test_script_in_a_note_is_shown_escaped(staff, engine, open_meetup):
     assert '<script>alert("x")</script>' not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
     assert page_seq(html) == int(response.headers["x-event-seq"])
+
+
+def test_coming_back_after_the_start_is_not_a_late_join(staff, engine):
+    meetup_id = new_meetup(engine)
+    manager = staff("manager")
+    manager.command(meetup_id, "open_doors")
+    p9 = participant(engine, "P009")
+    assert (
+        manager.command(meetup_id, "enter", participant_code="P009", space="exchange").status_code
+        == 200
+    )
+    manager.command(meetup_id, "start")
+    assert manager.command(meetup_id, "leave", participant_id=str(p9.id)).status_code == 200
+    assert (
+        manager.command(meetup_id, "enter", participant_code="P009", space="rest").status_code
+        == 200
+    )
+    assert (
+        manager.command(meetup_id, "enter", participant_code="P010", space="rest").status_code
+        == 200
+    )
+    html = manager.http.get(f"/meetups/{meetup_id}").text
+    assert "<dt>途中参加</dt><dd>1名" in html
+
+
+def test_entry_after_the_scheduled_start_is_late_even_if_start_was_not_pressed(staff, engine):
+    meetup_id = new_meetup(engine, starts_in=timedelta(minutes=-5))
+    manager = staff("manager")
+    manager.command(meetup_id, "open_doors")
+    manager.command(meetup_id, "enter", participant_code="P011", space="exchange")
+    html = manager.http.get(f"/meetups/{meetup_id}").text
+    assert "<dt>途中参加</dt><dd>1名" in html

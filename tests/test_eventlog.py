@@ -178,3 +178,23 @@ def test_stored_times_are_utc_and_round_trip(engine):
         [stored] = eventlog.read_since(db, meetup_id, 0)
     assert stored.at == appended.event.at
     assert stored.at.utcoffset().total_seconds() == 0
+
+
+def test_a_command_id_reused_by_someone_else_is_refused(engine):
+    meetup_id = new_meetup(engine)
+    other = new_meetup(engine)
+    state = LiveState(meetup_id=meetup_id)
+    eventlog.append(
+        engine, meetup_id=meetup_id, command_id="cmd-owned", actor_id=1, state=state, decide=note()
+    )
+    for kwargs in ({"meetup_id": meetup_id, "actor_id": 2}, {"meetup_id": other, "actor_id": 1}):
+        with pytest.raises(Refused) as refused:
+            eventlog.append(
+                engine,
+                command_id="cmd-owned",
+                state=LiveState(meetup_id=kwargs["meetup_id"]),
+                decide=note(),
+                **kwargs,
+            )
+        assert refused.value.status == 409
+    assert count(engine, meetup_id) == 1 and count(engine, other) == 0

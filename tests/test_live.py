@@ -151,3 +151,35 @@ def test_a_subscriber_that_falls_behind_is_told_to_close_and_resync():
     assert sub.queue.qsize() == 1 and sub.queue.get_nowait() == (CLOSE, 1013)
     sub.push(5, "frame 5")
     assert sub.queue.empty()
+
+
+async def test_logout_closes_that_logins_open_sockets_for_good(server):
+    me = Staff(server, "counsellor2")
+    seq = current_seq(me, 1)
+    client = await LiveClient(server.ws_url, 1, me.ws_headers()).connect(seq)
+    await client.quiet(0.2)
+    me.http.post("/logout", headers={"X-CSRF-Token": me.csrf})
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await client.until(lambda f: False, timeout=5)
+    assert closed.value.rcvd.code == 1008  # policy: the browser does not reconnect
+
+
+async def test_a_socket_whose_login_ended_elsewhere_is_closed_at_the_next_heartbeat(tmp_path):
+    from console.models import StaffSession
+
+    url = f"sqlite:///{tmp_path / 'expiry.db'}"
+    engine, meetup = seed(url)
+    srv = make_server(url, tmp_path, LIVE_HEARTBEAT_SECONDS="0.3").start()
+    try:
+        me = Staff(srv, "facilitator")
+        client = await LiveClient(srv.ws_url, meetup.id, me.ws_headers()).connect(0)
+        await client.quiet(0.2)
+        with Session(engine) as db:  # e.g. the login expired or another worker logged it out
+            for login in db.exec(select(StaffSession)):
+                db.delete(login)
+            db.commit()
+        with pytest.raises(websockets.ConnectionClosed) as closed:
+            await client.until(lambda f: False, timeout=5)
+        assert closed.value.rcvd.code == 1008
+    finally:
+        srv.stop()

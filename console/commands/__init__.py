@@ -58,18 +58,21 @@ async def execute(
         raise Refused(FORBIDDEN, status=403)
     decide = command.prepare(form, actor)
     live = await hub.live(meetup_id)
-    async with live.lock:
-        appended = await anyio.to_thread.run_sync(
-            partial(
-                eventlog.append,
-                hub.engine,
-                meetup_id=meetup_id,
-                command_id=command_id,
-                actor_id=actor.id,
-                state=live.state,
-                decide=decide,
+    # Shielded: once the append has committed, the event is published even if the client
+    # went away meanwhile. A duplicate is delivered too (the hub drops seqs it has), which
+    # repairs an earlier attempt that committed but was never published.
+    with anyio.CancelScope(shield=True):
+        async with live.lock:
+            appended = await anyio.to_thread.run_sync(
+                partial(
+                    eventlog.append,
+                    hub.engine,
+                    meetup_id=meetup_id,
+                    command_id=command_id,
+                    actor_id=actor.id,
+                    state=live.state,
+                    decide=decide,
+                )
             )
-        )
-        if not appended.duplicate:
             await hub.deliver(meetup_id, [appended.event])
     return appended

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 from console import events as ev
 from console import forms
 from console.eventlog import Decide, Refused
-from console.models import Participant, Staff
+from console.models import Meetup, Participant, Staff, utcnow
 from console.state import LiveState
 from console.vocab import Mark, MeetupStatus, Space
 
@@ -17,6 +17,10 @@ def _participant(db: Session, participant_id: int) -> Participant:
     if participant is None:
         raise Refused("参加者が見つかりません。")
     return participant
+
+
+def _starts_at(db: Session, state: LiveState):
+    return db.get(Meetup, state.meetup_id).starts_at
 
 
 def _present(db: Session, state: LiveState, participant_id: int):
@@ -43,7 +47,9 @@ def enter(form: Mapping[str, str], actor: Staff) -> Decide:
         if participant_id in state.present:
             where = Space(state.present[participant_id].space).label
             raise Refused(f"「{participant.display_name}」さんはすでに{where}にいます。")
-        late = state.status == MeetupStatus.IN_SESSION
+        # Late (途中参加): a first entry after the start, whether or not 開始 was pressed.
+        started = state.status == MeetupStatus.IN_SESSION or utcnow() >= _starts_at(db, state)
+        late = started and participant_id not in state.attended
         return ev.ParticipantEntered(participant_id=participant_id, space=space, late=late)
 
     return decide
