@@ -42,10 +42,14 @@ class Appended:
     duplicate: bool
 
 
-Decide = Callable[[Session, LiveState], ev.Body]
+Effect = Callable[[Session, ev.Recorded, LiveState], None]
+"""Writes to reference tables (a block, a ward report, an outbox email) that must commit
+together with the event; gets the recorded event and the state before it."""
+
+Decide = Callable[[Session, LiveState], "ev.Body | tuple[ev.Body, Effect]"]
 
 
-def _recorded(row: EventRow) -> ev.Recorded:
+def recorded(row: EventRow) -> ev.Recorded:
     return ev.Recorded(
         meetup_id=row.meetup_id,
         seq=row.seq,
@@ -58,7 +62,7 @@ def _recorded(row: EventRow) -> ev.Recorded:
 
 def _by_command_id(db: Session, command_id: str) -> ev.Recorded | None:
     row = db.exec(select(EventRow).where(EventRow.command_id == command_id)).first()
-    return _recorded(row) if row else None
+    return recorded(row) if row else None
 
 
 def read_since(
@@ -71,7 +75,7 @@ def read_since(
     query = query.order_by(EventRow.seq)
     if limit is not None:
         query = query.limit(limit)
-    return [_recorded(row) for row in db.exec(query)]
+    return [recorded(row) for row in db.exec(query)]
 
 
 def recent(
@@ -82,7 +86,7 @@ def recent(
     if type_ is not None:
         query = query.where(EventRow.type == type_)
     query = query.order_by(EventRow.seq.desc()).limit(limit)
-    return [_recorded(row) for row in db.exec(query)]
+    return [recorded(row) for row in db.exec(query)]
 
 
 def replay(engine: Engine, meetup_id: int) -> LiveState:
@@ -120,7 +124,8 @@ def append(
             if state.seq > seq - 1:
                 raise RuntimeError(f"live state at {state.seq} is ahead of the log at {seq - 1}")
             state = fold(state, read_since(db, meetup_id, state.seq, upto=seq - 1))
-            body = decide(db, state)
+            decision = decide(db, state)
+            body, effect = decision if isinstance(decision, tuple) else (decision, None)
             event = ev.Recorded(
                 meetup_id=meetup_id,
                 seq=seq,
@@ -136,11 +141,14 @@ def append(
                     seq=seq,
                     type=body.type,
                     actor_id=actor_id,
+                    participant_id=getattr(body, "participant_id", None),
                     at=event.at,
                     payload=body.to_json(),
                     command_id=command_id,
                 )
             )
+            if effect is not None:
+                effect(db, event, state)
             announce(db, meetup_id, seq)
             if after.status != state.status:
                 db.execute(update(Meetup).where(Meetup.id == meetup_id).values(status=after.status))

@@ -10,15 +10,17 @@ from datetime import datetime
 
 from jinja2 import pass_context
 from markupsafe import Markup
-from sqlmodel import Session, select
+from sqlmodel import Session, col, func, select
 from starlette.templating import Jinja2Templates
 
 from console import events as ev
-from console.models import Meetup, Participant, Staff
+from console.models import Block, EventRow, Meetup, Participant, Staff
 from console.permissions import Action, allowed
 from console.settings import ROOT, TZ
 from console.state import LiveState
 from console.vocab import (
+    FlagReason,
+    IncidentKind,
     Mark,
     MeetupStatus,
     Post,
@@ -56,6 +58,8 @@ templates.env.globals.update(
     MeetupStatus=MeetupStatus,
     Role=Role,
     Qualification=Qualification,
+    FlagReason=FlagReason,
+    IncidentKind=IncidentKind,
 )
 
 
@@ -65,12 +69,22 @@ class Directory:
 
     staff: dict[int, Staff]
     participants: dict[int, Participant]
+    past_warnings: dict[int, int]  # participant -> warnings in other meetups
+    blocked: frozenset[int]
 
     @classmethod
-    def load(cls, db: Session) -> "Directory":
+    def load(cls, db: Session, meetup_id: int) -> "Directory":
         staff = {s.id: s for s in db.exec(select(Staff))}
         people = {p.id: p for p in db.exec(select(Participant))}
-        return cls(staff=staff, participants=people)
+        past = db.exec(
+            select(EventRow.participant_id, func.count())
+            .where(EventRow.type == ev.WarningGiven.type, EventRow.meetup_id != meetup_id)
+            .group_by(EventRow.participant_id)
+        ).all()
+        blocked = db.exec(select(Block.participant_id).where(col(Block.lifted_at).is_(None))).all()
+        return cls(
+            staff=staff, participants=people, past_warnings=dict(past), blocked=frozenset(blocked)
+        )
 
     def staff_name(self, staff_id: int | None) -> str:
         if staff_id is None:
@@ -114,6 +128,22 @@ class View:
             "qualified": sum(1 for s in counsellors if self.directory.qualified(s.id)),
         }
 
+    @property
+    def moderates(self) -> bool:
+        return allowed(self.role, Action.VIEW_MODERATION)
+
+    def open_flags(self) -> list:
+        return sorted(self.state.open_flags.values(), key=lambda f: f.seq)
+
+    def warnings(self, participant_id: int) -> tuple[int, int]:
+        """Warnings to this participant: in this meetup, and in earlier ones."""
+        here = len(self.state.warnings.get(participant_id, ()))
+        return here, self.directory.past_warnings.get(participant_id, 0)
+
+    def exited(self) -> list[int]:
+        """Participants forced out in this meetup, in order, each once."""
+        return list(dict.fromkeys(self.state.forced_exits))
+
     def absent(self) -> list[Participant]:
         people = self.directory.participants.values()
         return sorted((p for p in people if p.id not in self.state.present), key=lambda p: p.code)
@@ -125,6 +155,10 @@ def _render(name: str, view: View, **extra) -> str:
 
 def panel(name: str, view: View, *, oob: bool = True, **extra) -> str:
     return _render(f"fragments/{name}.html", view, oob=oob, **extra)
+
+
+LIFECYCLE = ev.DoorsOpened | ev.MeetupStarted | ev.MeetupClosed
+MODERATION = ev.ForcedExit | ev.ParticipantBlocked | ev.ParticipantUnblocked
 
 
 def describe(event: ev.Recorded, view: View) -> str | None:
@@ -164,9 +198,30 @@ def describe(event: ev.Recorded, view: View) -> str | None:
             if not allowed(view.role, Action.VIEW_STAFF_NOTES):
                 return None
             text = "スタッフメモが投稿されました"
+        case ev.ForcedExit(participant_id=pid, immediate=immediate):
+            text = f"{who(pid)}が強制退室となりました" + ("(即時)" if immediate else "")
+        case ev.IncidentRecorded(kind=kind):
+            text = f"事故・トラブルが記録されました({IncidentKind(kind).label})"
+        case _ if not view.moderates:
+            return None
+        case ev.FlagRaised(participant_id=pid, description=desc, reason=reason):
+            subject = who(pid) if pid else f"「{desc}」"
+            text = f"{subject}について通報がありました({FlagReason(reason).label})"
+        case ev.FlagDismissed(reason=reason):
+            return f"通報を対応不要として閉じました(理由: {reason})"
+        case ev.WarningGiven(participant_id=pid, rule=rule):
+            text = f"{who(pid)}に事前通告しました({FlagReason(rule).label})"
+        case ev.ParticipantBlocked(participant_id=pid):
+            text = f"{who(pid)}をブロックしました"
+        case ev.ParticipantUnblocked(participant_id=pid):
+            text = f"{who(pid)}のブロックを解除しました"
+        case ev.EntryRefused(participant_id=pid):
+            text = f"ブロック中の{who(pid)}の入室を拒否しました"
+        case ev.ModerationNoteAdded(participant_id=pid):
+            text = f"{who(pid)}について対応メモを記録しました"
         case _:
             return None
-    reason = getattr(body, "reason", "")
+    reason = getattr(body, "reason", "") if isinstance(body, LIFECYCLE | MODERATION) else ""
     return f"{text}(理由: {reason})" if reason else text
 
 
@@ -197,7 +252,7 @@ def seq_marker(seq: int) -> str:
 
 def all_panels(view: View) -> str:
     """Every live panel (not the timeline or the notes), as out-of-band swaps."""
-    names = ["status", "lifecycle", "staff_panel", "absent"]
+    names = ["status", "lifecycle", "staff_panel", "absent", "moderation"]
     parts = [panel(n, view) for n in names]
     parts += [panel("space", view, space=s) for s in Space]
     return "".join(parts)
@@ -230,13 +285,21 @@ def _changed_panels(event: ev.Recorded, view: View) -> list[str]:
             if not view.names:
                 return []
             return [panel("person", view, presence=view.state.present[pid])]
-        case ev.ParticipantLeft(participant_id=pid):
+        case ev.ParticipantLeft(participant_id=pid) | ev.ForcedExit(participant_id=pid):
             return [
                 panel("status", view),
                 panel("absent", view),
+                panel("moderation", view),
                 _delete_person(view, pid),
                 *[panel("count", view, space=s) for s in Space],
             ]
+        case ev.WarningGiven(participant_id=pid):
+            row = [panel("person", view, presence=view.state.present[pid])] if view.names else []
+            return [panel("moderation", view), *row]
+        case ev.FlagRaised() | ev.FlagDismissed() | ev.EntryRefused() | ev.IncidentRecorded():
+            return [panel("moderation", view), panel("status", view)]
+        case ev.ParticipantBlocked() | ev.ParticipantUnblocked():
+            return [panel("moderation", view), panel("absent", view)]
     return []
 
 

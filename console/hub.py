@@ -89,10 +89,10 @@ class Hub:
             raise Refused("開催回が見つかりません。", status=404)
         return meetup, eventlog.replay(self.engine, meetup_id)
 
-    def directory(self) -> Directory:
+    def directory(self, meetup_id: int) -> Directory:
         """Names for rendering; templates show participants' only to roles allowed them."""
         with Session(self.engine) as db:
-            return Directory.load(db)
+            return Directory.load(db, meetup_id)
 
     async def deliver(self, meetup_id: int, events: list[ev.Recorded]) -> None:
         """Fold committed events into live state and fan them out. Never raises."""
@@ -114,7 +114,7 @@ class Hub:
             return
         if fresh[0].seq != live.state.seq + 1:
             fresh = await anyio.to_thread.run_sync(self._read_since, meetup_id, live.state.seq)
-        directory = await anyio.to_thread.run_sync(self.directory)
+        directory = await anyio.to_thread.run_sync(self.directory, meetup_id)
         # No await from here on: a socket subscribing meanwhile either sees these events in
         # its snapshot or receives them on its queue, never neither.
         for event in fresh:
@@ -179,7 +179,7 @@ class Hub:
         live.subscribers.discard(sub)
 
     async def view(self, live: LiveMeetup, role: str, state: LiveState | None = None) -> View:
-        directory = await anyio.to_thread.run_sync(self.directory)
+        directory = await anyio.to_thread.run_sync(self.directory, live.meetup.id)
         return View(live.meetup, state or live.state, role, directory)
 
     def close_all(self, code: int = 1012) -> None:

@@ -97,6 +97,7 @@ class EventRow(SQLModel, table=True):
     seq: int
     type: str = Field(max_length=48)
     actor_id: int | None = Field(default=None, foreign_key="staff.id")
+    participant_id: int | None = Field(default=None, index=True)  # the subject, if any
     at: datetime = Field(sa_column=utc_column())
     payload: str = Field(sa_column=Column(Text, nullable=False))
     command_id: str = Field(max_length=64, unique=True)
@@ -110,3 +111,44 @@ class AuditEntry(SQLModel, table=True):
     staff_id: int = Field(foreign_key="staff.id", index=True)
     action: str = Field(max_length=48)
     target: str = Field(max_length=128)
+
+
+class Block(SQLModel, table=True):
+    """A block held against the participant record: it outlives the session (spec 6(1)⑥オ)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    meetup_id: int = Field(foreign_key="meetup.id")
+    blocked_at: datetime = Field(sa_column=utc_column())
+    blocked_by: int = Field(foreign_key="staff.id")
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    lifted_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    lifted_by: int | None = Field(default=None, foreign_key="staff.id")
+    lift_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class WardReport(SQLModel, table=True):
+    """A report the ward receives: every forced exit and every incident (spec 6(1)⑥オ, 9)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meetup_id: int = Field(foreign_key="meetup.id", index=True)
+    event_seq: int
+    kind: str = Field(max_length=16)  # forced_exit | incident
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An email waiting to be sent, or sent. Written in the transaction that caused it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=128, unique=True)  # what it is about: sent once per key
+    to_addr: str = Field(max_length=254)
+    subject: str = Field(max_length=200)
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

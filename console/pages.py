@@ -225,10 +225,8 @@ async def command(request: Request) -> Response:
         )
     except Refused as refused:
         return result(request, refused.message, refused.status)
-    message = commands.COMMANDS[request.path_params["name"]].done
-    if appended.duplicate:
-        message += "(同じ操作の再送信のため、記録は1件のみです)"
-    response = result(request, message)
+    message, status = commands.outcome(request.path_params["name"], appended)
+    response = result(request, message, status)
     response.headers["X-Event-Seq"] = str(appended.event.seq)
     return response
 

@@ -18,6 +18,16 @@ class Action(StrEnum):
     PARTICIPANT_MARK = "participant_mark"
     PARTICIPANT_LEAVE = "participant_leave"
     POST_STAFF_NOTE = "post_staff_note"
+    RAISE_FLAG = "raise_flag"
+    VIEW_MODERATION = "view_moderation"
+    DISMISS_FLAG = "dismiss_flag"
+    WARN = "warn"
+    FORCE_EXIT = "force_exit"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+    MODERATION_NOTE = "moderation_note"
+    RECORD_INCIDENT = "record_incident"
+    VIEW_WARD_REPORTS = "view_ward_reports"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -36,6 +46,19 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PARTICIPANT_MARK: ON_SITE,
     Action.PARTICIPANT_LEAVE: ON_SITE,
     Action.POST_STAFF_NOTE: ON_SITE,
+    Action.RAISE_FLAG: ON_SITE,
+    # Open flags, warnings, per-participant moderation history: staff-only, and among the
+    # staff those who act on them (spec 6(1)⑥: the facilitator hosts, the manager decides).
+    Action.VIEW_MODERATION: frozenset({M, F}),
+    Action.DISMISS_FLAG: frozenset({M, F}),
+    Action.WARN: frozenset({M, F}),
+    Action.FORCE_EXIT: frozenset({M}),
+    Action.BLOCK: frozenset({M}),
+    Action.UNBLOCK: frozenset({M}),
+    Action.MODERATION_NOTE: frozenset({M, F}),
+    Action.RECORD_INCIDENT: ON_SITE,
+    # Forced-exit and incident reports are the ward's to read (and the manager's, who sends them).
+    Action.VIEW_WARD_REPORTS: frozenset({M, W}),
 }
 
 

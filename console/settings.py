@@ -7,6 +7,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from starlette.config import Config
+from starlette.datastructures import Secret
 
 ROOT = Path(__file__).resolve().parent.parent
 config = Config(ROOT / ".env" if (ROOT / ".env").exists() else None)
@@ -22,5 +23,15 @@ LOGIN_LOCKOUT_MINUTES: int = config("LOGIN_LOCKOUT_MINUTES", cast=int, default=1
 LIVE_QUEUE_SIZE: int = config("LIVE_QUEUE_SIZE", cast=int, default=256)
 LIVE_HEARTBEAT_SECONDS: float = config("LIVE_HEARTBEAT_SECONDS", cast=float, default=20.0)
 LIVE_REPLAY_LIMIT: int = config("LIVE_REPLAY_LIMIT", cast=int, default=500)
+
+SMTP_HOST: str = config("SMTP_HOST", default="")
+SMTP_PORT: int = config("SMTP_PORT", cast=int, default=587)
+SMTP_STARTTLS: bool = config("SMTP_STARTTLS", cast=bool, default=False)
+SMTP_USERNAME: str = config("SMTP_USERNAME", default="")
+SMTP_PASSWORD: Secret = config("SMTP_PASSWORD", cast=Secret, default="")
+MAIL_FROM: str = config("MAIL_FROM", default="session-console@localhost")
+WARD_REPORT_ADDRESS: str = config("WARD_REPORT_ADDRESS", default="")
+OUTBOX_INTERVAL_SECONDS: float = config("OUTBOX_INTERVAL_SECONDS", cast=float, default=15.0)
+OUTBOX_RETRY_BASE_SECONDS: float = config("OUTBOX_RETRY_BASE_SECONDS", cast=float, default=30.0)
 
 TZ = ZoneInfo("Asia/Tokyo")

@@ -6,7 +6,7 @@ current one, and it makes "stale state + new events == fresh fold" testable.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 from console import events as ev
@@ -32,6 +32,18 @@ class Duty:
 
 
 @dataclass(frozen=True)
+class Flag:
+    seq: int
+    at: datetime
+    actor_id: int | None
+    participant_id: int | None
+    description: str
+    space: str
+    reason: str
+    note: str
+
+
+@dataclass(frozen=True)
 class LiveState:
     meetup_id: int
     seq: int = 0
@@ -42,6 +54,12 @@ class LiveState:
     late_joiners: frozenset[int] = frozenset()
     peak: int = 0
     notes: int = 0
+    open_flags: dict[int, Flag] = field(default_factory=dict)
+    warnings: dict[int, tuple[int, ...]] = field(default_factory=dict)  # pid -> warning seqs
+    forced_exits: tuple[int, ...] = ()  # participant ids, in order
+    refused_entries: tuple[tuple[int, datetime], ...] = ()  # blocked participants turned away
+    blocks: int = 0
+    incidents: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -119,6 +137,32 @@ def apply(state: LiveState, event: ev.Recorded) -> LiveState:
             return replace(state, present=_without(state.present, pid))
         case ev.StaffNotePosted():
             return replace(state, notes=state.notes + 1)
+        case ev.FlagRaised():
+            flag = Flag(seq=event.seq, at=event.at, actor_id=event.actor_id, **asdict(body))
+            return replace(state, open_flags={**state.open_flags, event.seq: flag})
+        case ev.FlagDismissed(flag_seq=flag_seq):
+            return replace(state, open_flags=_without(state.open_flags, flag_seq))
+        case ev.WarningGiven(participant_id=pid, flag_seq=flag_seq):
+            warnings = {**state.warnings, pid: (*state.warnings.get(pid, ()), event.seq)}
+            return replace(
+                state, warnings=warnings, open_flags=_without(state.open_flags, flag_seq)
+            )
+        case ev.ForcedExit(participant_id=pid):
+            flags = {k: f for k, f in state.open_flags.items() if f.participant_id != pid}
+            return replace(
+                state,
+                present=_without(state.present, pid),
+                open_flags=flags,
+                forced_exits=(*state.forced_exits, pid),
+            )
+        case ev.ParticipantBlocked():
+            return replace(state, blocks=state.blocks + 1)
+        case ev.ParticipantUnblocked() | ev.ModerationNoteAdded():
+            return state
+        case ev.EntryRefused(participant_id=pid):
+            return replace(state, refused_entries=(*state.refused_entries, (pid, event.at)))
+        case ev.IncidentRecorded():
+            return replace(state, incidents=state.incidents + 1)
     raise TypeError(f"no fold for {body.type}")
 
 

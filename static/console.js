@@ -33,6 +33,16 @@
     if (form && evt.detail.successful && form.hasAttribute("data-reset")) form.reset();
   });
 
+  // Open flags show how long they have waited: "12分経過", refreshed every 20 seconds.
+  function showAges() {
+    document.querySelectorAll("[data-since]").forEach(function (el) {
+      var minutes = Math.max(0, Math.floor((Date.now() - Date.parse(el.dataset.since)) / 60000));
+      el.textContent = minutes < 1 ? "1分未満" : minutes + "分経過";
+    });
+  }
+  setInterval(showAges, 20000);
+  document.addEventListener("DOMContentLoaded", showAges);
+
   function lastSeq() {
     var marker = document.getElementById("live-seq");
     return marker ? parseInt(marker.dataset.seq || "0", 10) : 0;
@@ -100,6 +110,7 @@
 
   document.addEventListener("htmx:wsAfterMessage", function () {
     restoreRows();
+    showAges();
     showMyDuty();
     var el = document.getElementById("live-connection");
     if (el && el.dataset.state !== "open") showConnection("open", "●", "接続中(リアルタイム更新)");

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from console.db import make_engine, migrate, transaction
-from console.models import Meetup
+from console.models import Meetup, Participant
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -123,6 +124,16 @@ def new_meetup(engine, *, starts_in: timedelta = timedelta(hours=1)) -> int:
         db.add(meetup)
         db.flush()
         return meetup.id
+
+
+def new_participant(engine, name: str = "テスト") -> Participant:
+    """A participant of a test's own (blocks outlive meetups: never block a shared one)."""
+    with transaction(engine) as db:
+        code = f"T{uuid.uuid4().hex[:8].upper()}"
+        person = Participant(code=code, display_name=f"{name}{code[-3:]}")
+        db.add(person)
+        db.flush()
+        return person
 
 
 def seed(database_url: str):

@@ -129,12 +129,12 @@ async def test_duty_note_and_entry_from_the_keyboard(browser, server, staff):
         .wait_for()
     )
 
-    await page.get_by_label("メモ").fill("<b>太字ではない</b> 連絡です")
+    await page.get_by_label("メモ", exact=True).fill("<b>太字ではない</b> 連絡です")
     await page.get_by_role("button", name="送信").click()
     note = page.locator("#notes-list li").first
     await note.filter(has_text="連絡です").wait_for()
     assert "<b>太字ではない</b>" in await note.locator(".text").inner_text()
-    assert await page.get_by_label("メモ").input_value() == ""  # the form was reset
+    assert await page.get_by_label("メモ", exact=True).input_value() == ""  # the form was reset
 
     await page.get_by_label("参加者ID").fill("NOSUCH")
     await page.get_by_role("button", name="入室", exact=True).click()

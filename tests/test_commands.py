@@ -11,7 +11,7 @@ from console.models import EventRow, Participant
 from console.permissions import PERMISSIONS, Action
 from console.vocab import Role
 
-from .conftest import new_meetup
+from .conftest import new_meetup, new_participant
 from .live_client import page_seq
 
 # Who may run each command. Written out in full on purpose: this is the table the ward
@@ -28,6 +28,14 @@ EXPECTED = {
     "mark": {"manager", "facilitator", "counsellor", "support"},
     "leave": {"manager", "facilitator", "counsellor", "support"},
     "note": {"manager", "facilitator", "counsellor", "support"},
+    "flag": {"manager", "facilitator", "counsellor", "support"},
+    "dismiss_flag": {"manager", "facilitator"},
+    "warn": {"manager", "facilitator"},
+    "force_exit": {"manager"},
+    "block": {"manager"},
+    "unblock": {"manager"},
+    "moderation_note": {"manager", "facilitator"},
+    "incident": {"manager", "facilitator", "counsellor", "support"},
 }
 LOGIN = {
     "manager": "manager",
@@ -60,13 +68,21 @@ def test_permission_for_every_command_and_role(server, staff, engine, name, role
     permission (it may still be refused, in Japanese, for the state it finds)."""
     meetup_id = new_meetup(engine)
     manager = staff("manager")
-    # A state in which every command is possible: doors open, someone present, on duty.
+    # A state in which every command is possible: doors open, someone present and warned,
+    # an open flag, someone blocked, the actor on duty.
     manager.command(meetup_id, "open_doors")
+    manager.command(meetup_id, "duty_on", post="overall")
     me = staff(LOGIN[role])
-    p1 = participant(engine, "P001")
-    manager.command(meetup_id, "enter", participant_code="P001", space="exchange")
-    if role != "ward" and name in ("duty_post", "duty_off"):
+    present, absent, blocked = (new_participant(engine) for _ in range(3))
+    manager.command(meetup_id, "enter", participant_code=present.code, space="exchange")
+    flag = manager.command(
+        meetup_id, "flag", participant_id=str(present.id), space="exchange", reason="abuse", note=""
+    )
+    manager.command(meetup_id, "warn", participant_id=str(present.id), rule="abuse", wording="注意")
+    manager.command(meetup_id, "block", participant_id=str(blocked.id), reason="再三の違反")
+    if role != "ward" and role != "manager" and name in ("duty_post", "duty_off", "flag"):
         assert me.command(meetup_id, "duty_on", post="exchange").status_code == 200
+    pid = str(present.id)
     forms = {
         "open_doors": {},
         "start": {},
@@ -74,12 +90,22 @@ def test_permission_for_every_command_and_role(server, staff, engine, name, role
         "duty_on": {"post": "rest"},
         "duty_post": {"post": "rest"},
         "duty_off": {},
-        "enter": {"participant_code": "P002", "space": "exchange"},
-        "move": {"participant_id": str(p1.id), "space": "rest"},
-        "mark": {"participant_id": str(p1.id), "mark": "listening"},
-        "leave": {"participant_id": str(p1.id)},
+        "enter": {"participant_code": absent.code, "space": "exchange"},
+        "move": {"participant_id": pid, "space": "rest"},
+        "mark": {"participant_id": pid, "mark": "listening"},
+        "leave": {"participant_id": pid},
         "note": {"text": "確認"},
+        "flag": {"participant_id": pid, "space": "exchange", "reason": "solicitation", "note": ""},
+        "dismiss_flag": {"flag_seq": flag.headers["x-event-seq"], "reason": "誤解でした"},
+        "warn": {"participant_id": pid, "rule": "abuse", "wording": "やめてください"},
+        "force_exit": {"participant_id": pid, "reason": "通告後も続いたため"},
+        "block": {"participant_id": str(absent.id), "reason": "違反"},
+        "unblock": {"participant_id": str(blocked.id), "reason": "話し合いの結果"},
+        "moderation_note": {"participant_id": pid, "text": "落ち着いて話せた"},
+        "incident": {"kind": "system", "what": "音声が途切れた", "actions": "再接続を案内"},
     }
+    if name == "duty_on" and role == "manager":
+        manager.command(meetup_id, "duty_off")  # it went on duty above to raise the flag
     if name == "open_doors":
         meetup_id = new_meetup(engine)
     before = events_of(engine, meetup_id)

@@ -10,13 +10,14 @@ import pytest
 from sqlmodel import Session, select
 
 from console import eventlog
+from console import events as ev
 from console.commands import COMMANDS
 from console.db import make_engine, migrate
 from console.demo import seed as seed_demo
 from console.eventlog import Refused
 from console.models import Participant, Staff
 from console.state import LiveState, OutOfOrder, apply, fold
-from console.vocab import Mark, Post, Space
+from console.vocab import FlagReason, IncidentKind, Mark, Post, Space
 
 from .conftest import new_meetup
 
@@ -32,15 +33,30 @@ def world(tmp_path_factory):
     return engine, staff, people
 
 
-def random_form(rng: random.Random, people) -> dict[str, str]:
+def random_form(rng: random.Random, people, state: LiveState) -> dict[str, str]:
+    present = list(state.present)
     person = rng.choice(people)
+    pid = rng.choice(present) if present and rng.random() < 0.8 else person.id
+    flags = list(state.open_flags)
     return {
-        "participant_id": str(person.id),
+        "participant_id": str(pid),
         "participant_code": person.code,
         "space": rng.choice([*Space, "nowhere"]),
         "post": rng.choice(list(Post)),
         "mark": rng.choice(list(Mark)),
         "text": rng.choice(["様子を見ています", "", "x" * 2001]),
+        "reason": rng.choice([*FlagReason, "理由があります", ""]),
+        "rule": rng.choice(list(FlagReason)),
+        "wording": rng.choice(["個人情報を聞かないでください", ""]),
+        "note": "メモ",
+        "description": "青い帽子のアバター",
+        "flag_seq": str(rng.choice(flags)) if flags and rng.random() < 0.7 else "",
+        "immediate": rng.choice(["", "on"]),
+        "cool_down": rng.choice(["", "on"]),
+        "kind": rng.choice(list(IncidentKind)),
+        "what": "通信が途切れた",
+        "actions": "再接続を案内",
+        "police": rng.choice(["", "on"]),
     }
 
 
@@ -54,13 +70,14 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
         name = rng.choices(names, weights)[0]
         if name == "close" and step < steps * 0.8:
             continue  # closing ends the walk's interesting part; keep it late
+        actor = rng.choice(staff)
         try:
-            decide = COMMANDS[name].prepare(random_form(rng, people), rng.choice(staff))
+            decide = COMMANDS[name].prepare(random_form(rng, people, state), actor)
             appended = eventlog.append(
                 engine,
                 meetup_id=meetup_id,
                 command_id=f"walk-{seed}-{step}",
-                actor_id=rng.choice(staff).id,
+                actor_id=actor.id,
                 state=state,
                 decide=decide,
             )
@@ -75,7 +92,7 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
 @pytest.mark.parametrize("seed", range(12))
 def test_stale_state_plus_new_events_equals_fresh_fold(world, seed):
     engine, staff, people = world
-    meetup_id, events, live = random_walk(engine, staff, people, seed, steps=150)
+    meetup_id, events, live = random_walk(engine, staff, people, seed, steps=300)
     assert len(events) > 20, "the walk should produce a real log"
     assert [e.seq for e in events] == list(range(1, len(events) + 1))
     fresh = eventlog.replay(engine, meetup_id)
@@ -88,7 +105,7 @@ def test_stale_state_plus_new_events_equals_fresh_fold(world, seed):
 @pytest.mark.parametrize("seed", range(4))
 def test_every_walk_keeps_the_invariants(world, seed):
     engine, staff, people = world
-    _meetup_id, events, state = random_walk(engine, staff, people, 100 + seed, steps=200)
+    _meetup_id, events, state = random_walk(engine, staff, people, 100 + seed, steps=300)
     assert all(p.space in set(Space) for p in state.present.values())
     assert set(state.present) <= state.attended
     assert state.late_joiners <= state.attended
@@ -96,9 +113,20 @@ def test_every_walk_keeps_the_invariants(world, seed):
     if state.status == "closed":
         assert not state.present and not state.on_duty
     entered = [e for e in events if e.type == "participant_entered"]
-    left = [e for e in events if e.type == "participant_left"]
+    left = [e for e in events if e.type in ("participant_left", "forced_exit")]
     if state.status != "closed":
         assert len(entered) - len(left) == len(state.present)
+    exited = {e.body.participant_id for e in events if e.type == "forced_exit"}
+    assert all(
+        f.participant_id not in exited
+        or f.seq
+        > max(
+            e.seq
+            for e in events
+            if e.type == "forced_exit" and e.body.participant_id == f.participant_id
+        )
+        for f in state.open_flags.values()
+    )
 
 
 def test_applying_out_of_order_is_refused(world):
@@ -109,3 +137,12 @@ def test_applying_out_of_order_is_refused(world):
     state = fold(LiveState(meetup_id=meetup_id), events[:3])
     with pytest.raises(OutOfOrder):
         apply(state, events[2])
+
+
+def test_the_walks_reach_every_kind_of_event(world):
+    engine, staff, people = world
+    seen = set()
+    for seed in range(200, 206):
+        _meetup_id, events, _state = random_walk(engine, staff, people, seed, steps=400)
+        seen |= {e.type for e in events}
+    assert seen == set(ev.KINDS)

@@ -12,7 +12,8 @@ from functools import partial
 import anyio
 
 from console import eventlog
-from console.commands import attendance, duty, lifecycle, notes
+from console import events as ev
+from console.commands import attendance, duty, incidents, lifecycle, moderation, notes
 from console.eventlog import Appended, Decide, Refused
 from console.models import Staff
 from console.permissions import Action, allowed
@@ -39,7 +40,44 @@ COMMANDS: dict[str, Command] = {
     "mark": Command(Action.PARTICIPANT_MARK, attendance.mark, "状態を記録しました。"),
     "leave": Command(Action.PARTICIPANT_LEAVE, attendance.leave, "退室を記録しました。"),
     "note": Command(Action.POST_STAFF_NOTE, notes.post_note, "スタッフメモを送信しました。"),
+    "flag": Command(
+        Action.RAISE_FLAG, moderation.flag, "通報しました。管理者とファシリテーターに表示されます。"
+    ),
+    "dismiss_flag": Command(
+        Action.DISMISS_FLAG, moderation.dismiss_flag, "通報を対応不要として閉じました。"
+    ),
+    "warn": Command(Action.WARN, moderation.warn, "事前通告を記録しました。"),
+    "force_exit": Command(
+        Action.FORCE_EXIT,
+        moderation.force_exit,
+        "強制退室を記録しました。区への報告を作成しました。",
+    ),
+    "block": Command(
+        Action.BLOCK, moderation.block, "ブロックしました。以後の開催回に入室できません。"
+    ),
+    "unblock": Command(Action.UNBLOCK, moderation.unblock, "ブロックを解除しました。"),
+    "moderation_note": Command(
+        Action.MODERATION_NOTE, moderation.moderation_note, "対応メモを記録しました。"
+    ),
+    "incident": Command(
+        Action.RECORD_INCIDENT,
+        incidents.record_incident,
+        "事故・トラブルを記録しました。区への報告を作成しました。",
+    ),
 }
+
+ENTRY_REFUSED = "ブロック中の参加者のため入室できません。管理者の画面に表示しました。"
+
+
+def outcome(name: str, appended: Appended) -> tuple[str, int]:
+    """The Japanese message and HTTP status that answer a command that appended an event."""
+    if appended.event.type == ev.EntryRefused.type:
+        return ENTRY_REFUSED, 422
+    message = COMMANDS[name].done
+    if appended.duplicate:
+        message += "(同じ操作の再送信のため、記録は1件のみです)"
+    return message, 200
+
 
 FORBIDDEN = "この操作を行う権限がありません。"
 

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from console import events as ev
 from console import forms
+from console.commands.moderation import refuse_blocked_entry
 from console.eventlog import Decide, Refused
 from console.models import Meetup, Participant, Staff, utcnow
 from console.state import LiveState
@@ -44,6 +45,9 @@ def enter(form: Mapping[str, str], actor: Staff) -> Decide:
             raise Refused("この開催回は終了しているため、入室を記録できません。")
         if not state.is_open:
             raise Refused("まだ入室受付が始まっていないため、入室を記録できません。")
+        refusal = refuse_blocked_entry(db, state, participant, space)
+        if refusal is not None:
+            return refusal
         if participant_id in state.present:
             where = Space(state.present[participant_id].space).label
             raise Refused(f"「{participant.display_name}」さんはすでに{where}にいます。")

@@ -1,0 +1,200 @@
+"""The moderation ladder (spec 6(1)⑥エ,オ): flag → warning (事前通告) → forced exit → block.
+
+Humane for fragile participants (a warning is a record, never an automatic strike; a
+cool-down in the rest space can be suggested) and airtight for the ward (a forced exit
+needs a prior warning in the same session, or the marked "immediate" path with a reason;
+every forced exit is reported; a block outlives the session).
+"""
+
+from collections.abc import Mapping
+
+from sqlmodel import Session, col, select
+
+from console import events as ev
+from console import forms, wardreports
+from console.eventlog import Decide, Refused
+from console.models import Block, Participant, Staff
+from console.state import LiveState
+from console.vocab import FlagReason, MeetupStatus, Space
+
+NOTE_MAX = 300
+WORDING_MAX = 500
+REASON_MAX = 500
+
+
+def _participant(db: Session, participant_id: int) -> Participant:
+    participant = db.get(Participant, participant_id)
+    if participant is None:
+        raise Refused("参加者が見つかりません。")
+    return participant
+
+
+def _present(db: Session, state: LiveState, participant_id: int) -> Participant:
+    participant = _participant(db, participant_id)
+    if participant_id not in state.present:
+        raise Refused(f"「{participant.display_name}」さんは現在入室していません。")
+    return participant
+
+
+def current_block(db: Session, participant_id: int) -> Block | None:
+    return db.exec(
+        select(Block).where(Block.participant_id == participant_id, col(Block.lifted_at).is_(None))
+    ).first()
+
+
+def flag(form: Mapping[str, str], actor: Staff) -> Decide:
+    reason = forms.choice(form, "reason", FlagReason, label="通報の理由")
+    space = forms.choice(form, "space", Space, label="スペース")
+    note = forms.text(form, "note", label="メモ", max_len=NOTE_MAX, required=False)
+    raw_id = (form.get("participant_id") or "").strip()
+    participant_id = forms.positive_id(form, "participant_id", label="参加者") if raw_id else None
+    description = (
+        ""
+        if participant_id
+        else forms.one_line(
+            form, "description", label="参加者(特定できない場合はアバターの特徴)", max_len=100
+        )
+    )
+
+    def decide(db: Session, state: LiveState) -> ev.Body:
+        if actor.id not in state.on_duty:
+            raise Refused("通報は勤務中の職員が行えます。先に「勤務開始」を押してください。")
+        if participant_id is not None:
+            _present(db, state, participant_id)
+        return ev.FlagRaised(
+            participant_id=participant_id,
+            description=description,
+            space=space,
+            reason=reason,
+            note=note,
+        )
+
+    return decide
+
+
+def dismiss_flag(form: Mapping[str, str], actor: Staff) -> Decide:
+    flag_seq = forms.positive_id(form, "flag_seq", label="通報")
+    reason = forms.one_line(form, "reason", label="対応不要とする理由", max_len=REASON_MAX)
+
+    def decide(db: Session, state: LiveState) -> ev.Body:
+        if flag_seq not in state.open_flags:
+            raise Refused("この通報はすでに対応済みです。")
+        return ev.FlagDismissed(flag_seq=flag_seq, reason=reason)
+
+    return decide
+
+
+def warn(form: Mapping[str, str], actor: Staff) -> Decide:
+    participant_id = forms.positive_id(form, "participant_id", label="参加者")
+    rule = forms.choice(form, "rule", FlagReason, label="根拠とする規約")
+    wording = forms.text(form, "wording", label="伝えた内容", max_len=WORDING_MAX)
+    cool_down = forms.checkbox(form, "cool_down")
+    raw_flag = (form.get("flag_seq") or "").strip()
+    flag_seq = forms.positive_id(form, "flag_seq", label="通報") if raw_flag else 0
+
+    def decide(db: Session, state: LiveState) -> ev.Body:
+        _present(db, state, participant_id)
+        if flag_seq and flag_seq not in state.open_flags:
+            raise Refused("この通報はすでに対応済みです。")
+        return ev.WarningGiven(
+            participant_id=participant_id,
+            rule=rule,
+            wording=wording,
+            flag_seq=flag_seq,
+            cool_down=cool_down,
+        )
+
+    return decide
+
+
+def force_exit(form: Mapping[str, str], actor: Staff) -> Decide:
+    participant_id = forms.positive_id(form, "participant_id", label="参加者")
+    immediate = forms.checkbox(form, "immediate")
+    reason = forms.text(
+        form, "reason", label="強制退室の理由", max_len=REASON_MAX, required=immediate
+    )
+
+    def decide(db: Session, state: LiveState):
+        participant = _present(db, state, participant_id)
+        if not immediate and not state.warnings.get(participant_id):
+            raise Refused(
+                f"「{participant.display_name}」さんにはこの開催回でまだ事前通告をしていません。"
+                "先に事前通告を行ってください(危険がある場合は「即時」を選び、理由を入力してください)。"
+            )
+        body = ev.ForcedExit(
+            participant_id=participant_id,
+            space=state.present[participant_id].space,
+            reason=reason or "事前通告後も規約違反が続いたため",
+            immediate=immediate,
+        )
+        return body, wardreports.forced_exit
+
+    return decide
+
+
+def block(form: Mapping[str, str], actor: Staff) -> Decide:
+    participant_id = forms.positive_id(form, "participant_id", label="参加者")
+    reason = forms.text(form, "reason", label="ブロックの理由", max_len=REASON_MAX)
+
+    def decide(db: Session, state: LiveState):
+        participant = _participant(db, participant_id)
+        if current_block(db, participant_id):
+            raise Refused(f"「{participant.display_name}」さんはすでにブロックされています。")
+        if participant_id in state.present:
+            raise Refused(
+                f"「{participant.display_name}」さんは在室中です。先に強制退室を行ってください。"
+            )
+
+        def record(db: Session, event: ev.Recorded, before: LiveState) -> None:
+            db.add(
+                Block(
+                    participant_id=participant_id,
+                    meetup_id=event.meetup_id,
+                    blocked_at=event.at,
+                    blocked_by=actor.id,
+                    reason=reason,
+                )
+            )
+
+        return ev.ParticipantBlocked(participant_id=participant_id, reason=reason), record
+
+    return decide
+
+
+def unblock(form: Mapping[str, str], actor: Staff) -> Decide:
+    participant_id = forms.positive_id(form, "participant_id", label="参加者")
+    reason = forms.text(form, "reason", label="ブロック解除の理由", max_len=REASON_MAX)
+
+    def decide(db: Session, state: LiveState):
+        participant = _participant(db, participant_id)
+        current = current_block(db, participant_id)
+        if current is None:
+            raise Refused(f"「{participant.display_name}」さんはブロックされていません。")
+
+        def record(db: Session, event: ev.Recorded, before: LiveState) -> None:
+            current.lifted_at, current.lifted_by, current.lift_reason = event.at, actor.id, reason
+            db.add(current)
+
+        return ev.ParticipantUnblocked(participant_id=participant_id, reason=reason), record
+
+    return decide
+
+
+def moderation_note(form: Mapping[str, str], actor: Staff) -> Decide:
+    participant_id = forms.positive_id(form, "participant_id", label="参加者")
+    text = forms.text(form, "text", label="メモ", max_len=1000)
+
+    def decide(db: Session, state: LiveState) -> ev.Body:
+        _participant(db, participant_id)
+        return ev.ModerationNoteAdded(participant_id=participant_id, text=text)
+
+    return decide
+
+
+def refuse_blocked_entry(db: Session, state: LiveState, participant: Participant, space: str):
+    """The event for a blocked participant's entry attempt: shown live to the manager."""
+    if state.status == MeetupStatus.CLOSED:
+        return None
+    if current_block(db, participant.id) is None:
+        return None
+    return ev.EntryRefused(participant_id=participant.id, space=space)
