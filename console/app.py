@@ -5,6 +5,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -13,7 +14,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console import bus, pages, settings
+from console import bus, moderation_pages, outbox, pages, settings
 from console.db import make_engine, migrate
 from console.fragments import templates
 from console.hub import Hub
@@ -75,9 +76,21 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     await hub.load_open()
     app.state.engine, app.state.hub = engine, hub
     listener = asyncio.create_task(bus.listen(engine, hub))
+    scheduler = AsyncIOScheduler(timezone=settings.TZ)
+    scheduler.add_job(
+        outbox.deliver_due,
+        "interval",
+        args=[engine],
+        id="outbox",
+        seconds=settings.OUTBOX_INTERVAL_SECONDS,
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
     try:
         yield
     finally:
+        scheduler.shutdown(wait=False)
         hub.close_all(1012)
         listener.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -95,6 +108,9 @@ routes = [
     Route("/meetups/{meetup_id:int}/commands/{name}", pages.command, methods=["POST"]),
     Route("/participants", pages.participants, methods=["GET"]),
     Route("/participants", pages.add_participant, methods=["POST"]),
+    Route("/participants/{participant_id:int}/history", moderation_pages.history, methods=["GET"]),
+    Route("/blocks", moderation_pages.blocks, methods=["GET"]),
+    Route("/reports", moderation_pages.ward_reports, methods=["GET"]),
     Route("/healthz", pages.health, methods=["GET"]),
     WebSocketRoute("/live/{meetup_id:int}", live_endpoint),
     Mount("/static", StaticFiles(directory=settings.ROOT / "static"), name="static"),

@@ -15,7 +15,11 @@ from console.auth import guarded
 from console.db import transaction
 from console.eventlog import Refused
 from console.fragments import templates
-from console.models import AuditEntry, Meetup, Participant
+from console.models import (
+    AuditEntry,
+    Meetup,
+    Participant,
+)
 from console.permissions import Action
 from console.settings import TZ
 from console.vocab import AgeBracket, District, Gender, MeetupKind

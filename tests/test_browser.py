@@ -181,3 +181,53 @@ async def test_a_screen_that_lost_its_server_catches_up_on_reconnect(browser, tm
         assert await page.evaluate("window.__sameDocument") is True
     finally:
         srv.stop()
+
+
+async def test_flag_warn_exit_and_block_across_two_screens(browser, server, staff, engine):
+    from .conftest import new_participant
+
+    person = new_participant(engine, "ブラウザ")
+    manager_http = staff("manager")
+    assert manager_http.command(1, "enter", participant_code=person.code, space="exchange").status_code == 200
+    counsellor = await logged_in(browser, server, "counsellor3", 1)
+    manager = await logged_in(browser, server, "manager", 1)
+    row_id = f"person-{person.id}"
+
+    # The counsellor goes on duty and flags the participant from their row.
+    await counsellor.get_by_label("配置").select_option("exchange")
+    await counsellor.get_by_role("button", name="勤務開始").click()
+    row = counsellor.locator(f"#{row_id}")
+    await row.locator("summary").click()
+    await row.get_by_label("通報の理由").select_option("abuse")
+    await row.get_by_label("通報のメモ").fill("他の参加者を罵倒")
+    await row.get_by_role("button", name="通報").click()
+    await counsellor.locator("#command-result").filter(has_text="通報しました").wait_for()
+
+    # The manager's moderation panel shows it at once, with its wording and a non-colour cue.
+    flag = manager.locator("#moderation-panel li.flag").filter(has_text=person.code)
+    await flag.wait_for()
+    assert "⚑" in await flag.inner_text() and "他の参加者を罵倒" in await flag.inner_text()
+    await flag.locator("summary").click()
+    await flag.get_by_label("事前通告で伝えた内容").fill("相手を傷つける言葉はやめましょう")
+    await flag.get_by_role("button", name="事前通告を記録").click()
+    await manager.locator("#command-result").filter(has_text="事前通告を記録しました").wait_for()
+    await flag.wait_for(state="detached")
+    await manager.locator(f"#{row_id} .badge.warned").wait_for()
+
+    # Forced exit from the row, then the block from the moderation panel.
+    mrow = manager.locator(f"#{row_id}")
+    await mrow.locator("summary").click()
+    await mrow.get_by_label("強制退室の理由(即時の場合は必須)").fill("通告後も罵倒が続いた")
+    await mrow.get_by_role("button", name="強制退室").click()
+    await manager.locator("#command-result").filter(has_text="強制退室を記録しました").wait_for()
+    await counsellor.locator(f"#{row_id}").wait_for(state="detached")
+    await manager.locator(f"#{row_id}").wait_for(state="detached")
+    exited = manager.locator("#moderation-panel .exited li").filter(has_text=person.code)
+    await exited.get_by_label("ブロックの理由").fill("繰り返しの暴言")
+    await exited.get_by_role("button", name="ブロック").click()
+    await exited.locator(".badge.blocked").wait_for()
+    timeline = await counsellor.locator("#timeline-list").inner_text()
+    assert "強制退室となりました" in timeline
+    assert "通報" not in timeline  # moderation detail stays with the manager and facilitator
+    await counsellor.context.close()
+    await manager.context.close()
