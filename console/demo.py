@@ -172,6 +172,30 @@ def _running_meetup(engine: Engine) -> Meetup:
             ),
         ),
     ]
+    c3 = staff["counsellor3"]
+    script += [
+        (
+            -4,
+            fac,
+            ev.WarningGiven(
+                participant_id=people["P011"],
+                rule="personal_info",
+                wording="個人が特定される情報は聞かないようにお願いします",
+                flag_seq=0,
+            ),
+        ),
+        (
+            -2,
+            c3,
+            ev.FlagRaised(
+                participant_id=people["P010"],
+                description="",
+                space="exchange",
+                reason="solicitation",
+                note="集まりへの勧誘のような発言",
+            ),
+        ),
+    ]
     state = LiveState(meetup_id=meetup.id)
     for n, (minutes, actor, body) in enumerate(script, start=1):
         at = now + timedelta(minutes=minutes)
