@@ -157,7 +157,10 @@ def append(
         with Session(engine) as db:
             earlier = _by_command_id(db, command_id)
         if earlier is None:
-            raise
+            # Another command changed the same record at the same moment (e.g. two blocks).
+            raise Refused(
+                "同時に別の操作が記録されました。画面を確認してからやり直してください。", status=409
+            ) from None
         return _duplicate(earlier, meetup_id=meetup_id, actor_id=actor_id)
     return Appended(event=event, duplicate=False)
 

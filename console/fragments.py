@@ -76,15 +76,22 @@ class Directory:
     def load(cls, db: Session, meetup_id: int) -> "Directory":
         staff = {s.id: s for s in db.exec(select(Staff))}
         people = {p.id: p for p in db.exec(select(Participant))}
-        past = db.exec(
-            select(EventRow.participant_id, func.count())
-            .where(EventRow.type == ev.WarningGiven.type, EventRow.meetup_id != meetup_id)
-            .group_by(EventRow.participant_id)
-        ).all()
+        this = db.get(Meetup, meetup_id)
+        past: dict[int, int] = {}
+        if this is not None:  # warnings from meetups before this one
+            earlier = (Meetup.date < this.date) | (
+                (Meetup.date == this.date) & (Meetup.id < this.id)
+            )
+            past = dict(
+                db.exec(
+                    select(EventRow.participant_id, func.count())
+                    .join(Meetup, Meetup.id == EventRow.meetup_id)
+                    .where(EventRow.type == ev.WarningGiven.type, earlier)
+                    .group_by(EventRow.participant_id)
+                ).all()
+            )
         blocked = db.exec(select(Block.participant_id).where(col(Block.lifted_at).is_(None))).all()
-        return cls(
-            staff=staff, participants=people, past_warnings=dict(past), blocked=frozenset(blocked)
-        )
+        return cls(staff=staff, participants=people, past_warnings=past, blocked=frozenset(blocked))
 
     def staff_name(self, staff_id: int | None) -> str:
         if staff_id is None:
@@ -140,9 +147,13 @@ class View:
         here = len(self.state.warnings.get(participant_id, ()))
         return here, self.directory.past_warnings.get(participant_id, 0)
 
-    def exited(self) -> list[int]:
-        """Participants forced out in this meetup, in order, each once."""
-        return list(dict.fromkeys(self.state.forced_exits))
+    def exited(self) -> list[tuple[int, bool]]:
+        """Participants forced out in this meetup, in order, each once, and whether any of
+        their exits was immediate."""
+        immediate: dict[int, bool] = {}
+        for pid, was_immediate in self.state.forced_exits:
+            immediate[pid] = immediate.get(pid, False) or was_immediate
+        return list(immediate.items())
 
     def absent(self) -> list[Participant]:
         people = self.directory.participants.values()

@@ -3,7 +3,7 @@
 import datetime as dt
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -114,7 +114,18 @@ class AuditEntry(SQLModel, table=True):
 
 
 class Block(SQLModel, table=True):
-    """A block held against the participant record: it outlives the session (spec 6(1)⑥オ)."""
+    """A block held against the participant record: it outlives the session (spec 6(1)⑥オ).
+    At most one active (not lifted) block per participant, enforced by a partial index."""
+
+    __table_args__ = (
+        Index(
+            "one_active_block_per_participant",
+            "participant_id",
+            unique=True,
+            sqlite_where=text("lifted_at IS NULL"),
+            postgresql_where=text("lifted_at IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     participant_id: int = Field(foreign_key="participant.id", index=True)

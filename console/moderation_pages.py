@@ -13,6 +13,7 @@ from starlette.responses import Response
 from console import eventlog
 from console import events as ev
 from console.auth import guarded
+from console.commands.moderation import current_block
 from console.db import transaction
 from console.models import (
     AuditEntry,
@@ -58,9 +59,10 @@ async def history(request: Request) -> Response:
             .where(col(EventRow.type).in_(MODERATION_TYPES))
             .order_by(col(EventRow.at).desc())
         ).all()
-        return person, [(eventlog.recorded(row), meetup) for row, meetup in rows]
+        entries = [(eventlog.recorded(row), meetup) for row, meetup in rows]
+        return person, entries, current_block(db, participant_id), _latest_meetup(db)
 
-    person, entries = await run_in_threadpool(
+    person, entries, block, latest = await run_in_threadpool(
         _audited,
         request.app.state.engine,
         request.state.staff.id,
@@ -71,7 +73,15 @@ async def history(request: Request) -> Response:
     if person is None:
         return refuse(request, "参加者が見つかりません。", 404)
     directory = await run_in_threadpool(request.app.state.hub.directory, 0)
-    return page(request, "history.html", person=person, entries=entries, d=directory)
+    return page(
+        request,
+        "history.html",
+        person=person,
+        entries=entries,
+        d=directory,
+        block=block,
+        latest=latest,
+    )
 
 
 def _latest_meetup(db) -> Meetup | None:

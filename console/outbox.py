@@ -7,11 +7,12 @@ Each message carries a Message-ID derived from its row, so a receiver can recogn
 rare resend after a crash between "accepted" and "marked sent".
 """
 
+import contextlib
 import logging
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -58,14 +59,19 @@ def _send(message: OutboxMessage) -> None:
     email["To"] = to_addr
     email["Subject"] = message.subject
     email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}", domain="session-console")
+    email["Message-ID"] = f"<outbox-{message.id}.{message.created_at:%Y%m%d%H%M%S}@session-console>"
     email.set_content(message.body)
-    with smtplib.SMTP(settings.SMTP_HOST, settings.SMTP_PORT, timeout=20) as smtp:
+    smtp = smtplib.SMTP(settings.SMTP_HOST, settings.SMTP_PORT, timeout=20)
+    try:
         if settings.SMTP_STARTTLS:
             smtp.starttls()
         if settings.SMTP_USERNAME:
             smtp.login(settings.SMTP_USERNAME, str(settings.SMTP_PASSWORD))
         smtp.send_message(email)
+    finally:
+        # Accepted is accepted: a failing goodbye must not turn into a resend.
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            smtp.quit()
 
 
 def deliver_due(engine: Engine) -> int:
@@ -85,9 +91,8 @@ def deliver_due(engine: Engine) -> int:
         try:
             _send(message)
         except Exception as error:  # noqa: BLE001 - every failure is retried
-            backoff = timedelta(
-                seconds=settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** (message.attempts - 1)
-            )
+            exponent = min(message.attempts - 1, 16)
+            backoff = timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS * 2**exponent)
             with transaction(engine) as db:
                 db.execute(
                     update(OutboxMessage)

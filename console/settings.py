@@ -26,7 +26,7 @@ LIVE_REPLAY_LIMIT: int = config("LIVE_REPLAY_LIMIT", cast=int, default=500)
 
 SMTP_HOST: str = config("SMTP_HOST", default="")
 SMTP_PORT: int = config("SMTP_PORT", cast=int, default=587)
-SMTP_STARTTLS: bool = config("SMTP_STARTTLS", cast=bool, default=False)
+SMTP_STARTTLS: bool = config("SMTP_STARTTLS", cast=bool, default=True)
 SMTP_USERNAME: str = config("SMTP_USERNAME", default="")
 SMTP_PASSWORD: Secret = config("SMTP_PASSWORD", cast=Secret, default="")
 MAIL_FROM: str = config("MAIL_FROM", default="session-console@localhost")

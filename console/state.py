@@ -56,10 +56,10 @@ class LiveState:
     notes: int = 0
     open_flags: dict[int, Flag] = field(default_factory=dict)
     warnings: dict[int, tuple[int, ...]] = field(default_factory=dict)  # pid -> warning seqs
-    forced_exits: tuple[int, ...] = ()  # participant ids, in order
+    forced_exits: tuple[tuple[int, bool], ...] = ()  # (participant id, immediate), in order
     refused_entries: tuple[tuple[int, datetime], ...] = ()  # blocked participants turned away
     blocks: int = 0
-    incidents: int = 0
+    incidents: tuple[tuple[int, str, datetime], ...] = ()  # (seq, kind, time)
 
     @property
     def is_open(self) -> bool:
@@ -153,7 +153,7 @@ def apply(state: LiveState, event: ev.Recorded) -> LiveState:
                 state,
                 present=_without(state.present, pid),
                 open_flags=flags,
-                forced_exits=(*state.forced_exits, pid),
+                forced_exits=(*state.forced_exits, (pid, body.immediate)),
             )
         case ev.ParticipantBlocked():
             return replace(state, blocks=state.blocks + 1)
@@ -161,8 +161,8 @@ def apply(state: LiveState, event: ev.Recorded) -> LiveState:
             return state
         case ev.EntryRefused(participant_id=pid):
             return replace(state, refused_entries=(*state.refused_entries, (pid, event.at)))
-        case ev.IncidentRecorded():
-            return replace(state, incidents=state.incidents + 1)
+        case ev.IncidentRecorded(kind=kind):
+            return replace(state, incidents=(*state.incidents, (event.seq, kind, event.at)))
     raise TypeError(f"no fold for {body.type}")
 
 

@@ -53,33 +53,48 @@ def _file(db: Session, event: ev.Recorded, *, kind: str, title: str, lines: list
     )
 
 
+def _leading_to(db: Session, event: ev.Recorded, before: LiveState) -> list[ev.Recorded]:
+    """The warnings since this participant's previous forced exit in this meetup, and the
+    flags still open or acted on by those warnings. Dismissed flags are not reported."""
+    pid = event.body.participant_id
+    rows = db.exec(
+        select(EventRow)
+        .where(EventRow.meetup_id == event.meetup_id, EventRow.participant_id == pid)
+        .where(
+            col(EventRow.type).in_([ev.FlagRaised.type, ev.WarningGiven.type, ev.ForcedExit.type])
+        )
+        .where(EventRow.seq < event.seq)
+        .order_by(EventRow.seq)
+    )
+    history = [recorded(row) for row in rows]
+    last_exit = max((e.seq for e in history if isinstance(e.body, ev.ForcedExit)), default=0)
+    warnings = [e for e in history if isinstance(e.body, ev.WarningGiven) and e.seq > last_exit]
+    flag_seqs = {f.seq for f in before.open_flags.values() if f.participant_id == pid}
+    flag_seqs |= {w.body.flag_seq for w in warnings if w.body.flag_seq}
+    flags = [e for e in history if e.seq in flag_seqs]
+    return sorted(warnings + flags, key=lambda e: e.seq)
+
+
 def forced_exit(db: Session, event: ev.Recorded, before: LiveState) -> None:
     body: ev.ForcedExit = event.body
     participant = db.get(Participant, body.participant_id)
-    history = [
-        recorded(row)
-        for row in db.exec(
-            select(EventRow)
-            .where(EventRow.meetup_id == event.meetup_id)
-            .where(EventRow.participant_id == body.participant_id)
-            .where(col(EventRow.type).in_([ev.FlagRaised.type, ev.WarningGiven.type]))
-            .order_by(EventRow.seq)
-        )
-    ]
+    history = _leading_to(db, event, before)
     steps = []
     for past in history:
         time = past.at.astimezone(TZ).strftime("%H:%M")
+        who = _staff_name(db, past.actor_id)
         if isinstance(past.body, ev.FlagRaised):
             reason = FlagReason(past.body.reason).label
-            steps.append(
-                f"  {time} 通報({reason}) 記録: {_staff_name(db, past.actor_id)} {past.body.note}"
-            )
+            steps.append(f"  {time} 通報({reason}) 記録: {who} {past.body.note}")
         else:
             rule = FlagReason(past.body.rule).label
-            steps.append(
-                f"  {time} 事前通告({rule}) 通告者: {_staff_name(db, past.actor_id)} 「{past.body.wording}」"
-            )
+            steps.append(f"  {time} 事前通告({rule}) 通告者: {who} 「{past.body.wording}」")
     staff = {_staff_name(db, e.actor_id) for e in history} | {_staff_name(db, event.actor_id)}
+    kind = (
+        "即時の強制退室(危険等のため事前通告を待たずに実施)"
+        if body.immediate
+        else "事前通告後の強制退室"
+    )
     _file(
         db,
         event,
@@ -89,12 +104,7 @@ def forced_exit(db: Session, event: ev.Recorded, before: LiveState) -> None:
             f"日時: {_when(event)}",
             f"参加者ID: {participant.code if participant else body.participant_id}",
             f"場所: {Space(body.space).label}",
-            "区分: "
-            + (
-                "即時の強制退室(事前通告なし・危険等のため)"
-                if body.immediate
-                else "事前通告後の強制退室"
-            ),
+            f"区分: {kind}",
             f"理由: {body.reason}",
             "経緯:",
             *(steps or ["  (記録された通報・事前通告はありません)"]),

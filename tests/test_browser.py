@@ -188,7 +188,10 @@ async def test_flag_warn_exit_and_block_across_two_screens(browser, server, staf
 
     person = new_participant(engine, "ブラウザ")
     manager_http = staff("manager")
-    assert manager_http.command(1, "enter", participant_code=person.code, space="exchange").status_code == 200
+    assert (
+        manager_http.command(1, "enter", participant_code=person.code, space="exchange").status_code
+        == 200
+    )
     counsellor = await logged_in(browser, server, "counsellor3", 1)
     manager = await logged_in(browser, server, "manager", 1)
     row_id = f"person-{person.id}"

@@ -26,6 +26,7 @@ def world(tmp_path):
         SMTP_HOST="127.0.0.1",
         SMTP_PORT=str(smtp_port),
         WARD_REPORT_ADDRESS=WARD,
+        SMTP_STARTTLS="false",  # aiosmtpd on loopback speaks plain SMTP
         OUTBOX_INTERVAL_SECONDS="0.2",
         OUTBOX_RETRY_BASE_SECONDS="0.2",
     ).start()
@@ -72,7 +73,7 @@ def test_forced_exit_requires_prior_warning(world):
         meetup_id = open_meetup_with(engine, manager, person)
         pid = str(person.id)
         before = count(engine, EventRow, meetup_id=meetup_id)
-        refused = manager.command(meetup_id, "force_exit", participant_id=pid, reason="")
+        refused = manager.command(meetup_id, "force_exit", participant_id=pid, reason="迷惑行為")
         assert refused.status_code == 422 and "まだ事前通告をしていません" in refused.text
         assert count(engine, EventRow, meetup_id=meetup_id) == before
 
@@ -325,3 +326,81 @@ def test_ward_role_sees_reports_but_no_moderation_records(world):
     assert ward.http.get(f"/participants/{person.id}/history").status_code == 403
     assert ward.http.get("/blocks").status_code == 403
     assert ward.http.get("/reports").status_code == 200
+
+
+def test_a_warning_cannot_close_someone_elses_flag_and_dismissed_flags_stay_out_of_reports(world):
+    srv, engine, _ = world
+    manager = Staff(srv, "manager")
+    a, b = new_participant(engine), new_participant(engine)
+    meetup_id = open_meetup_with(engine, manager, a)
+    manager.command(meetup_id, "enter", participant_code=b.code, space="exchange")
+    flag_b = manager.command(
+        meetup_id,
+        "flag",
+        participant_id=str(b.id),
+        space="exchange",
+        reason="abuse",
+        note="Bさんの件",
+    )
+    wrong = manager.command(
+        meetup_id,
+        "warn",
+        participant_id=str(a.id),
+        rule="abuse",
+        wording="注意",
+        flag_seq=flag_b.headers["x-event-seq"],
+    )
+    assert wrong.status_code == 422 and "別の参加者" in wrong.text
+    flag_a = manager.command(
+        meetup_id,
+        "flag",
+        participant_id=str(a.id),
+        space="exchange",
+        reason="other",
+        note="誤報だった件",
+    )
+    manager.command(
+        meetup_id, "dismiss_flag", flag_seq=flag_a.headers["x-event-seq"], reason="誤解"
+    )
+    manager.command(
+        meetup_id, "warn", participant_id=str(a.id), rule="abuse", wording="言葉に気をつけて"
+    )
+    manager.command(meetup_id, "force_exit", participant_id=str(a.id), reason="暴言が続いた")
+    with Session(engine) as db:
+        report = db.exec(select(WardReport).where(WardReport.meetup_id == meetup_id)).one()
+    assert "言葉に気をつけて" in report.body
+    assert "誤報だった件" not in report.body and "Bさんの件" not in report.body
+
+
+def test_only_one_active_block_per_participant(world):
+    srv, engine, _ = world
+    manager = Staff(srv, "manager")
+    person = new_participant(engine)
+    one, two = new_meetup(engine), new_meetup(engine)
+    assert (
+        manager.command(one, "block", participant_id=str(person.id), reason="一回目").status_code
+        == 200
+    )
+    again = manager.command(two, "block", participant_id=str(person.id), reason="二回目")
+    assert again.status_code == 422 and "すでにブロック" in again.text
+    assert count(engine, Block, participant_id=person.id) == 1
+
+
+def test_earlier_warnings_show_beside_the_name_for_those_who_moderate(world):
+    srv, engine, _ = world
+    manager, facilitator, counsellor = (
+        Staff(srv, r) for r in ("manager", "facilitator", "counsellor2")
+    )
+    person = new_participant(engine)
+    first = open_meetup_with(engine, manager, person)
+    manager.command(
+        first, "warn", participant_id=str(person.id), rule="abuse", wording="一度目の通告"
+    )
+    second = open_meetup_with(engine, manager, person)
+    badge = "事前通告 今回0回・過去1回"
+    assert badge in facilitator.http.get(f"/meetups/{second}").text
+    assert badge not in counsellor.http.get(f"/meetups/{second}").text
+    assert "事前通告 今回1回" in manager.http.get(f"/meetups/{first}").text
+    assert (
+        "過去1回" not in manager.http.get(f"/meetups/{first}").text
+    )  # later sessions do not count

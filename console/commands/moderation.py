@@ -96,6 +96,8 @@ def warn(form: Mapping[str, str], actor: Staff) -> Decide:
         _present(db, state, participant_id)
         if flag_seq and flag_seq not in state.open_flags:
             raise Refused("この通報はすでに対応済みです。")
+        if flag_seq and state.open_flags[flag_seq].participant_id != participant_id:
+            raise Refused("この通報は別の参加者についてのものです。")
         return ev.WarningGiven(
             participant_id=participant_id,
             rule=rule,
@@ -110,9 +112,7 @@ def warn(form: Mapping[str, str], actor: Staff) -> Decide:
 def force_exit(form: Mapping[str, str], actor: Staff) -> Decide:
     participant_id = forms.positive_id(form, "participant_id", label="参加者")
     immediate = forms.checkbox(form, "immediate")
-    reason = forms.text(
-        form, "reason", label="強制退室の理由", max_len=REASON_MAX, required=immediate
-    )
+    reason = forms.text(form, "reason", label="強制退室の理由", max_len=REASON_MAX)
 
     def decide(db: Session, state: LiveState):
         participant = _present(db, state, participant_id)
@@ -124,7 +124,7 @@ def force_exit(form: Mapping[str, str], actor: Staff) -> Decide:
         body = ev.ForcedExit(
             participant_id=participant_id,
             space=state.present[participant_id].space,
-            reason=reason or "事前通告後も規約違反が続いたため",
+            reason=reason,
             immediate=immediate,
         )
         return body, wardreports.forced_exit
