@@ -4,11 +4,12 @@ import argparse
 import getpass
 import os
 import sys
+from pathlib import Path
 
 import uvicorn
 from sqlmodel import select
 
-from console import settings
+from console import crypto, settings
 from console.db import make_engine, migrate, transaction
 from console.vocab import Qualification, Role
 
@@ -73,6 +74,8 @@ def create_staff(args: argparse.Namespace) -> int:
 def demo(host: str, port: int) -> None:
     from console import demo as demo_data
 
+    if crypto.create_key_file(Path(settings.DATA_KEY_FILE)):
+        print(f"データ暗号鍵を作成しました: {settings.DATA_KEY_FILE}(権限 0600)")
     engine = make_engine(settings.DATABASE_URL)
     migrate(engine)
     meetup = demo_data.seed(engine)
@@ -95,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=default_port)
     commands.add_parser("migrate", help="create missing tables")
+    commands.add_parser("rotate-key", help="re-encrypt personal data under a new data key")
     staff = commands.add_parser("create-staff", help="add a staff account")
     staff.add_argument("--role", required=True, help=", ".join(Role))
     staff.add_argument("--display-name", required=True)
@@ -109,6 +113,9 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "migrate":
         migrate(make_engine(settings.DATABASE_URL))
         print("データベースを更新しました。")
+    elif args.command == "rotate-key":
+        kid = crypto.rotate(make_engine(settings.DATABASE_URL))
+        print(f"データ暗号鍵を入れ替えました(新しい鍵ID: {kid})。古い鍵は削除しました。")
     elif args.command == "create-staff":
         return create_staff(args)
     return 0

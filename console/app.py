@@ -14,7 +14,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console import bus, moderation_pages, outbox, pages, settings
+from console import bus, crypto, moderation_pages, outbox, pages, settings
 from console.db import make_engine, migrate
 from console.fragments import templates
 from console.hub import Hub
@@ -70,6 +70,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    crypto.keyring()  # no data key, no start: personal data is never stored in the clear
     engine = make_engine(settings.DATABASE_URL)
     await asyncio.to_thread(migrate, engine)
     hub = Hub(engine, queue_size=settings.LIVE_QUEUE_SIZE)

@@ -155,6 +155,15 @@ class View:
             immediate[pid] = immediate.get(pid, False) or was_immediate
         return list(immediate.items())
 
+    def free_rooms(self) -> list[int]:
+        return [r for r in range(1, self.meetup.rooms + 1) if r not in self.state.rooms]
+
+    def hides(self, presence) -> bool:
+        """True when this role must not see who is in a consultation room."""
+        return presence.space == Space.CONSULTATION and not allowed(
+            self.role, Action.VIEW_CONSULTATION_NAMES
+        )
+
     def absent(self) -> list[Participant]:
         people = self.directory.participants.values()
         return sorted((p for p in people if p.id not in self.state.present), key=lambda p: p.code)
@@ -209,6 +218,29 @@ def describe(event: ev.Recorded, view: View) -> str | None:
             if not allowed(view.role, Action.VIEW_STAFF_NOTES):
                 return None
             text = "スタッフメモが投稿されました"
+        case ev.ConsultationRequested(participant_id=pid):
+            text = f"{who(pid)}が個別相談を希望しました"
+        case ev.ConsultationCancelled(participant_id=pid):
+            text = f"{who(pid)}の相談希望を取り消しました"
+        case ev.ConsultationStarted(room=room, counsellor_id=cid):
+            text = f"個別相談室{room}で相談が始まりました(担当: {d.staff_name(cid)})"
+        case ev.ConsultationEnded(room=room):
+            text = f"個別相談室{room}の相談が終わりました"
+        case (
+            ev.ConsultationRecordSaved()
+            | ev.HandoffPrepared()
+            | ev.HandoffConfirmed()
+            | ev.PhoneHandoffRecorded()
+        ) if not allowed(view.role, Action.READ_RECORD):
+            return None
+        case ev.ConsultationRecordSaved(record_id=rid, complete=complete):
+            text = f"相談記録 C-{rid} を{'完成' if complete else '下書き保存'}しました"
+        case ev.HandoffPrepared(record_id=rid):
+            text = f"相談記録 C-{rid} の窓口への共有を作成しました(確認待ち)"
+        case ev.HandoffConfirmed(record_id=rid):
+            text = f"相談記録 C-{rid} の共有の宛先が確認され、送信します"
+        case ev.PhoneHandoffRecorded(record_id=rid):
+            text = f"相談記録 C-{rid} を電話で窓口に共有しました"
         case ev.ForcedExit(participant_id=pid, immediate=immediate):
             text = f"{who(pid)}が強制退室となりました" + ("(即時)" if immediate else "")
         case ev.IncidentRecorded(kind=kind):
@@ -263,7 +295,7 @@ def seq_marker(seq: int) -> str:
 
 def all_panels(view: View) -> str:
     """Every live panel (not the timeline or the notes), as out-of-band swaps."""
-    names = ["status", "lifecycle", "staff_panel", "absent", "moderation"]
+    names = ["status", "lifecycle", "staff_panel", "absent", "moderation", "consultation"]
     parts = [panel(n, view) for n in names]
     parts += [panel("space", view, space=s) for s in Space]
     return "".join(parts)
@@ -277,6 +309,16 @@ def _changed_panels(event: ev.Recorded, view: View) -> list[str]:
         case ev.StaffOnDuty() | ev.StaffPostChanged() | ev.StaffOffDuty():
             posted = [panel("posted", view, space=s) for s in Space]
             return [panel("status", view), panel("staff_panel", view), *posted]
+        case ev.ConsultationRequested() | ev.ConsultationCancelled():
+            return [panel("consultation", view)]
+        case ev.ConsultationStarted(participant_id=pid):
+            return _moved(view, pid, Space.CONSULTATION)
+        case ev.ConsultationEnded(participant_id=pid, to_space=dst):
+            return _moved(view, pid, dst)
+        case ev.ConsultationRecordSaved() | ev.HandoffPrepared():
+            return []
+        case ev.HandoffConfirmed() | ev.PhoneHandoffRecorded():
+            return [panel("status", view)]
         case ev.ParticipantEntered(participant_id=pid, space=space):
             return [
                 panel("status", view),
@@ -284,14 +326,8 @@ def _changed_panels(event: ev.Recorded, view: View) -> list[str]:
                 panel("count", view, space=Space(space)),
                 _append_person(view, pid, space),
             ]
-        case ev.ParticipantMoved(participant_id=pid, from_space=src, to_space=dst):
-            return [
-                panel("status", view),
-                _delete_person(view, pid),
-                _append_person(view, pid, dst),
-                panel("count", view, space=Space(src)),
-                panel("count", view, space=Space(dst)),
-            ]
+        case ev.ParticipantMoved(participant_id=pid, to_space=dst):
+            return _moved(view, pid, dst)
         case ev.ParticipantMarked(participant_id=pid):
             if not view.names:
                 return []
@@ -301,6 +337,7 @@ def _changed_panels(event: ev.Recorded, view: View) -> list[str]:
                 panel("status", view),
                 panel("absent", view),
                 panel("moderation", view),
+                panel("consultation", view),
                 _delete_person(view, pid),
                 *[panel("count", view, space=s) for s in Space],
             ]
@@ -312,6 +349,18 @@ def _changed_panels(event: ev.Recorded, view: View) -> list[str]:
         case ev.ParticipantBlocked() | ev.ParticipantUnblocked():
             return [panel("moderation", view), panel("absent", view)]
     return []
+
+
+def _moved(view: View, pid: int, dst: str) -> list[str]:
+    """A participant changed space: their row moves, and every count and queue follows.
+    All four counts are re-sent: the source space is not always known (a consultation's)."""
+    return [
+        panel("status", view),
+        panel("consultation", view),
+        _delete_person(view, pid),
+        _append_person(view, pid, dst),
+        *[panel("count", view, space=s) for s in Space],
+    ]
 
 
 def _append_person(view: View, pid: int, space: str) -> str:

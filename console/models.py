@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
+from console.crypto import Encrypted
+
 
 class UTCDateTime(TypeDecorator):
     """Stores UTC (naive in SQLite, timestamptz in PostgreSQL); always returns aware UTC."""
@@ -147,7 +149,7 @@ class WardReport(SQLModel, table=True):
     kind: str = Field(max_length=16)  # forced_exit | incident
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     subject: str = Field(max_length=200)
-    body: str = Field(sa_column=Column(Text, nullable=False))
+    body: str = Field(sa_column=Column(Encrypted("ward_report.body"), nullable=False))
 
 
 class OutboxMessage(SQLModel, table=True):
@@ -156,10 +158,51 @@ class OutboxMessage(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=128, unique=True)  # what it is about: sent once per key
     to_addr: str = Field(max_length=254)
-    subject: str = Field(max_length=200)
-    body: str = Field(sa_column=Column(Text, nullable=False))
+    subject: str = Field(max_length=200)  # never carries a name
+    body: str = Field(sa_column=Column(Encrypted("outbox.body"), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class ConsultationRecord(SQLModel, table=True):
+    """One individual consultation (spec 6(1)①ウ). Content and answer are encrypted at rest.
+    Created as a draft when a counsellor takes the participant into a room."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    meetup_id: int = Field(foreign_key="meetup.id", index=True)
+    start_seq: int  # the consultation_started event
+    room: int
+    participant_id: int = Field(foreign_key="participant.id", index=True)
+    counsellor_id: int = Field(foreign_key="staff.id")
+    started_at: datetime = Field(sa_column=utc_column())
+    ended_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    complete: bool = False
+    topic: str | None = Field(default=None, max_length=32)
+    age_bracket: str | None = Field(default=None, max_length=16)
+    gender: str | None = Field(default=None, max_length=16)
+    follow_up: bool = False
+    helpline_consent: bool = False
+    content: str | None = Field(default=None, sa_column=Column(Encrypted("consultation.content")))
+    answer: str | None = Field(default=None, sa_column=Column(Encrypted("consultation.answer")))
+    updated_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    updated_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class Handoff(SQLModel, table=True):
+    """A case shared with the ward's hikikomori helpline (spec 6(1)①エ): by email after a second
+    staff member confirmed the recipient (spec 12(5)(ウ)), or by phone."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    record_id: int = Field(foreign_key="consultationrecord.id", index=True)
+    method: str = Field(max_length=8)  # email | phone
+    prepared_by: int = Field(foreign_key="staff.id")
+    prepared_at: datetime = Field(sa_column=utc_column())
+    to_addr: str | None = Field(default=None, max_length=254)
+    summary: str = Field(sa_column=Column(Encrypted("handoff.summary"), nullable=False))
+    confirmed_by: int | None = Field(default=None, foreign_key="staff.id")
+    confirmed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    spoke_to: str | None = Field(default=None, sa_column=Column(Encrypted("handoff.spoke_to")))
+    called_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

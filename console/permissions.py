@@ -28,6 +28,12 @@ class Action(StrEnum):
     MODERATION_NOTE = "moderation_note"
     RECORD_INCIDENT = "record_incident"
     VIEW_WARD_REPORTS = "view_ward_reports"
+    REQUEST_CONSULTATION = "request_consultation"
+    TAKE_CONSULTATION = "take_consultation"
+    VIEW_CONSULTATION_NAMES = "view_consultation_names"
+    READ_RECORD = "read_record"
+    WRITE_RECORD = "write_record"
+    HANDOFF = "handoff"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -59,6 +65,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RECORD_INCIDENT: ON_SITE,
     # Forced-exit and incident reports are the ward's to read (and the manager's, who sends them).
     Action.VIEW_WARD_REPORTS: frozenset({M, W}),
+    Action.REQUEST_CONSULTATION: ON_SITE,
+    # Consultations (spec 6(1)①ウ, 7(6)): counsellors and the manager hold and read them; the
+    # facilitator and support staff see only that one takes place; the ward sees counts.
+    Action.TAKE_CONSULTATION: frozenset({M, C}),
+    Action.VIEW_CONSULTATION_NAMES: frozenset({M, C}),
+    Action.READ_RECORD: frozenset({M, C}),
+    Action.WRITE_RECORD: frozenset({M, C}),
+    Action.HANDOFF: frozenset({M, C}),
 }
 
 

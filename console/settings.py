@@ -34,4 +34,15 @@ WARD_REPORT_ADDRESS: str = config("WARD_REPORT_ADDRESS", default="")
 OUTBOX_INTERVAL_SECONDS: float = config("OUTBOX_INTERVAL_SECONDS", cast=float, default=15.0)
 OUTBOX_RETRY_BASE_SECONDS: float = config("OUTBOX_RETRY_BASE_SECONDS", cast=float, default=30.0)
 
+DATA_KEY_FILE: str = config("DATA_KEY_FILE", default=str(ROOT / "var" / "data.key"))
+DATA_KEYS: Secret = config("DATA_KEYS", cast=Secret, default="")
+HELPLINE_ADDRESS: str = config("HELPLINE_ADDRESS", default="")
+CONSULTATION_TOPICS: list[str] = [
+    t.strip()
+    for t in config(
+        "CONSULTATION_TOPICS", default="生活,家族関係,就労,就学,健康,居場所,その他"
+    ).split(",")
+    if t.strip()
+]
+
 TZ = ZoneInfo("Asia/Tokyo")

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 
 from console import events as ev
-from console.vocab import Mark, MeetupStatus
+from console.vocab import Mark, MeetupStatus, Space
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,22 @@ class Flag:
 
 
 @dataclass(frozen=True)
+class Waiting:
+    seq: int
+    participant_id: int
+    since: datetime
+
+
+@dataclass(frozen=True)
+class InRoom:
+    room: int
+    participant_id: int
+    counsellor_id: int
+    since: datetime
+    record_id: int
+
+
+@dataclass(frozen=True)
 class LiveState:
     meetup_id: int
     seq: int = 0
@@ -60,6 +76,18 @@ class LiveState:
     refused_entries: tuple[tuple[int, datetime], ...] = ()  # blocked participants turned away
     blocks: int = 0
     incidents: tuple[tuple[int, str, datetime], ...] = ()  # (seq, kind, time)
+    queue: dict[int, Waiting] = field(default_factory=dict)  # request seq -> waiting
+    rooms: dict[int, InRoom] = field(default_factory=dict)  # room number -> consultation
+    consultations: int = 0
+    handoffs: int = 0
+
+    def waiting(self) -> list[Waiting]:
+        return sorted(self.queue.values(), key=lambda w: w.seq)
+
+    def room_of(self, participant_id: int) -> int | None:
+        return next(
+            (r.room for r in self.rooms.values() if r.participant_id == participant_id), None
+        )
 
     @property
     def is_open(self) -> bool:
@@ -95,7 +123,26 @@ def apply(state: LiveState, event: ev.Recorded) -> LiveState:
     """The state after `event`. Raises OutOfOrder unless event.seq == state.seq + 1."""
     if event.meetup_id != state.meetup_id or event.seq != state.seq + 1:
         raise OutOfOrder(f"state at {state.seq} cannot take event {event.seq}")
-    state = replace(state, seq=event.seq)
+    state = _apply(replace(state, seq=event.seq), event)
+    return _settle_consultations(state)
+
+
+def _settle_consultations(state: LiveState) -> LiveState:
+    """Whoever is no longer present leaves the queue; a room is free once its participant
+    is no longer in the consultation space (moved, left, forced out, or the meetup closed)."""
+    queue = {k: w for k, w in state.queue.items() if w.participant_id in state.present}
+    rooms = {
+        k: r
+        for k, r in state.rooms.items()
+        if r.participant_id in state.present
+        and state.present[r.participant_id].space == Space.CONSULTATION
+    }
+    if len(queue) == len(state.queue) and len(rooms) == len(state.rooms):
+        return state
+    return replace(state, queue=queue, rooms=rooms)
+
+
+def _apply(state: LiveState, event: ev.Recorded) -> LiveState:
     body = event.body
     match body:
         case ev.DoorsOpened():
@@ -161,6 +208,36 @@ def apply(state: LiveState, event: ev.Recorded) -> LiveState:
             return state
         case ev.EntryRefused(participant_id=pid):
             return replace(state, refused_entries=(*state.refused_entries, (pid, event.at)))
+        case ev.ConsultationRequested(participant_id=pid):
+            waiting = Waiting(seq=event.seq, participant_id=pid, since=event.at)
+            return replace(state, queue={**state.queue, event.seq: waiting})
+        case ev.ConsultationCancelled(request_seq=request_seq):
+            return replace(state, queue=_without(state.queue, request_seq))
+        case ev.ConsultationStarted(request_seq=request_seq, participant_id=pid, room=room):
+            in_room = InRoom(
+                room=room,
+                participant_id=pid,
+                counsellor_id=body.counsellor_id,
+                since=event.at,
+                record_id=body.record_id,
+            )
+            moved = replace(state.present[pid], space=Space.CONSULTATION, space_since=event.at)
+            return replace(
+                state,
+                queue=_without(state.queue, request_seq),
+                rooms={**state.rooms, room: in_room},
+                present=_with_present(state, moved),
+                consultations=state.consultations + 1,
+            )
+        case ev.ConsultationEnded(participant_id=pid, room=room, to_space=space):
+            moved = replace(state.present[pid], space=space, space_since=event.at)
+            return replace(
+                state, rooms=_without(state.rooms, room), present=_with_present(state, moved)
+            )
+        case ev.ConsultationRecordSaved() | ev.HandoffPrepared():
+            return state
+        case ev.HandoffConfirmed() | ev.PhoneHandoffRecorded():
+            return replace(state, handoffs=state.handoffs + 1)
         case ev.IncidentRecorded(kind=kind):
             return replace(state, incidents=(*state.incidents, (event.seq, kind, event.at)))
     raise TypeError(f"no fold for {body.type}")

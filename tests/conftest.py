@@ -6,6 +6,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -17,9 +18,14 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from console import crypto
 from console.db import make_engine, migrate, transaction
 from console.models import Meetup, Participant
 
+# One data key for the whole run, shared by the test process and every server it starts.
+KEY_FILE = Path(tempfile.mkdtemp(prefix="console-keys-")) / "data.key"
+crypto.create_key_file(KEY_FILE)
+crypto.use(crypto.Keyring.from_json(KEY_FILE.read_text()))
 ROOT = Path(__file__).resolve().parent.parent
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -97,7 +103,13 @@ class Server:
 
 
 def make_server(database_url: str, tmp: Path, **extra_env: str) -> Server:
-    env = {**os.environ, "DATABASE_URL": database_url, "LOG_DIR": str(tmp), **extra_env}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DATA_KEY_FILE": str(KEY_FILE),
+        "LOG_DIR": str(tmp),
+        **extra_env,
+    }
     return Server(url=f"http://127.0.0.1:{free_port()}", database_url=database_url, env=env)
 
 

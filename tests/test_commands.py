@@ -7,7 +7,7 @@ import pytest
 from sqlmodel import Session, func, select
 
 from console.commands import COMMANDS
-from console.models import EventRow, Participant
+from console.models import ConsultationRecord, EventRow, Handoff, Participant
 from console.permissions import PERMISSIONS, Action
 from console.vocab import Role
 
@@ -36,6 +36,14 @@ EXPECTED = {
     "unblock": {"manager"},
     "moderation_note": {"manager", "facilitator"},
     "incident": {"manager", "facilitator", "counsellor", "support"},
+    "consult_request": {"manager", "facilitator", "counsellor", "support"},
+    "consult_cancel": {"manager", "facilitator", "counsellor", "support"},
+    "consult_take": {"manager", "counsellor"},
+    "consult_end": {"manager", "counsellor"},
+    "record_save": {"manager", "counsellor"},
+    "handoff_prepare": {"manager", "counsellor"},
+    "handoff_confirm": {"manager", "counsellor"},
+    "handoff_phone": {"manager", "counsellor"},
 }
 LOGIN = {
     "manager": "manager",
@@ -80,7 +88,48 @@ def test_permission_for_every_command_and_role(server, staff, engine, name, role
     )
     manager.command(meetup_id, "warn", participant_id=str(present.id), rule="abuse", wording="注意")
     manager.command(meetup_id, "block", participant_id=str(blocked.id), reason="再三の違反")
-    if role != "ward" and role != "manager" and name in ("duty_post", "duty_off", "flag"):
+    queued, to_take, in_room = (new_participant(engine) for _ in range(3))
+    for person in (queued, to_take, in_room):
+        manager.command(meetup_id, "enter", participant_code=person.code, space="exchange")
+    cancel_seq = manager.command(
+        meetup_id, "consult_request", participant_id=str(queued.id)
+    ).headers["x-event-seq"]
+    take_seq = manager.command(
+        meetup_id, "consult_request", participant_id=str(to_take.id)
+    ).headers["x-event-seq"]
+    room_seq = manager.command(
+        meetup_id, "consult_request", participant_id=str(in_room.id)
+    ).headers["x-event-seq"]
+    assert (
+        manager.command(meetup_id, "consult_take", request_seq=room_seq, room="2").status_code
+        == 200
+    )
+    with Session(engine) as db:
+        record = db.exec(
+            select(ConsultationRecord).where(ConsultationRecord.meetup_id == meetup_id)
+        ).one()
+    record_form = {
+        "record_id": str(record.id),
+        "content": "家族との関係",
+        "answer": "窓口を紹介",
+        "topic": "家族関係",
+        "age_bracket": "20s",
+        "helpline_consent": "on",
+        "complete": "1",
+    }
+    assert manager.command(meetup_id, "record_save", **record_form).status_code == 200
+    preparer = staff("counsellor2")
+    prepared = preparer.command(
+        meetup_id, "handoff_prepare", record_id=str(record.id), to_addr="helpline@example.org"
+    )
+    assert prepared.status_code == 200, prepared.text
+    with Session(engine) as db:
+        handoff = db.exec(select(Handoff).where(Handoff.record_id == record.id)).one()
+    if (
+        role != "ward"
+        and role != "manager"
+        and name in ("duty_post", "duty_off", "flag", "consult_take")
+    ):
         assert me.command(meetup_id, "duty_on", post="exchange").status_code == 200
     pid = str(present.id)
     forms = {
@@ -103,6 +152,19 @@ def test_permission_for_every_command_and_role(server, staff, engine, name, role
         "unblock": {"participant_id": str(blocked.id), "reason": "話し合いの結果"},
         "moderation_note": {"participant_id": pid, "text": "落ち着いて話せた"},
         "incident": {"kind": "system", "what": "音声が途切れた", "actions": "再接続を案内"},
+        "consult_request": {"participant_id": pid},
+        "consult_cancel": {"request_seq": cancel_seq},
+        "consult_take": {"request_seq": take_seq, "room": "1"},
+        "consult_end": {"room": "2", "to_space": "rest"},
+        "record_save": record_form,
+        "handoff_prepare": {"record_id": str(record.id), "to_addr": "helpline@example.org"},
+        "handoff_confirm": {"handoff_id": str(handoff.id)},
+        "handoff_phone": {
+            "record_id": str(record.id),
+            "spoke_to": "窓口 佐々木",
+            "called_at": "2026-11-26T15:00",
+            "shared": "相談の概要を伝えた",
+        },
     }
     if name == "duty_on" and role == "manager":
         manager.command(meetup_id, "duty_off")  # it went on duty above to raise the flag

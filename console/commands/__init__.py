@@ -13,7 +13,15 @@ import anyio
 
 from console import eventlog
 from console import events as ev
-from console.commands import attendance, duty, incidents, lifecycle, moderation, notes
+from console.commands import (
+    attendance,
+    consultations,
+    duty,
+    incidents,
+    lifecycle,
+    moderation,
+    notes,
+)
 from console.eventlog import Appended, Decide, Refused
 from console.models import Staff
 from console.permissions import Action, allowed
@@ -63,6 +71,38 @@ COMMANDS: dict[str, Command] = {
         Action.RECORD_INCIDENT,
         incidents.record_incident,
         "事故・トラブルを記録しました。区への報告を作成しました。",
+    ),
+    "consult_request": Command(
+        Action.REQUEST_CONSULTATION,
+        consultations.request,
+        "相談希望を記録しました。順番待ちに追加しました。",
+    ),
+    "consult_cancel": Command(
+        Action.REQUEST_CONSULTATION, consultations.cancel, "相談希望を取り消しました。"
+    ),
+    "consult_take": Command(
+        Action.TAKE_CONSULTATION,
+        consultations.take,
+        "相談を開始しました。相談記録(下書き)を作成しました。",
+    ),
+    "consult_end": Command(
+        Action.TAKE_CONSULTATION,
+        consultations.end,
+        "相談を終了しました。相談記録を記入してください。",
+    ),
+    "record_save": Command(
+        Action.WRITE_RECORD, consultations.save_record, "相談記録を保存しました。"
+    ),
+    "handoff_prepare": Command(
+        Action.HANDOFF,
+        consultations.prepare_handoff,
+        "共有内容を作成しました。別の職員が宛先を確認すると送信されます。",
+    ),
+    "handoff_confirm": Command(
+        Action.HANDOFF, consultations.confirm_handoff, "宛先を確認しました。メールを送信します。"
+    ),
+    "handoff_phone": Command(
+        Action.HANDOFF, consultations.phone_handoff, "電話での共有を記録しました。"
     ),
 }
 

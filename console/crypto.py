@@ -1,0 +1,175 @@
+"""Field encryption for personal data at rest: AES-256-GCM with rotatable keys.
+
+A value is stored as `v1:<key id>:<base64(nonce | ciphertext+tag)>`; the column's name is the
+associated data, so a ciphertext copied into another column does not decrypt. Keys come from
+`DATA_KEYS` ("id:base64,id:base64", the first one current) or from the key file
+`DATA_KEY_FILE` (JSON, mode 0600), which `python -m console demo` creates when missing.
+`rotate` re-encrypts every encrypted column under a new key and drops the old ones.
+"""
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Text, TypeDecorator
+
+from console import settings
+
+PREFIX = "v1"
+
+
+class KeyError_(Exception):
+    """The data key is missing or cannot decrypt a stored value."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    current: str
+    keys: dict[str, bytes]
+
+    def encrypt(self, plaintext: str, *, context: str) -> str:
+        nonce = secrets.token_bytes(12)
+        sealed = AESGCM(self.keys[self.current]).encrypt(
+            nonce, plaintext.encode(), context.encode()
+        )
+        return f"{PREFIX}:{self.current}:{base64.b64encode(nonce + sealed).decode()}"
+
+    def decrypt(self, token: str, *, context: str) -> str:
+        try:
+            prefix, key_id, data = token.split(":", 2)
+            raw = base64.b64decode(data)
+            key = self.keys[key_id]
+        except (ValueError, KeyError) as error:
+            raise KeyError_(f"cannot decrypt a value for {context}") from error
+        if prefix != PREFIX:
+            raise KeyError_(f"unknown format for {context}")
+        return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode()).decode()
+
+    def to_json(self) -> str:
+        keys = {k: base64.b64encode(v).decode() for k, v in self.keys.items()}
+        return json.dumps({"current": self.current, "keys": keys}, indent=2)
+
+    @classmethod
+    def from_json(cls, text: str) -> "Keyring":
+        data = json.loads(text)
+        return cls(
+            current=data["current"], keys={k: base64.b64decode(v) for k, v in data["keys"].items()}
+        )
+
+
+def new_key_id() -> str:
+    return secrets.token_hex(4)
+
+
+def write_key_file(path: Path, keyring: Keyring) -> None:
+    """Write atomically with mode 0600 (never readable by others, even for a moment)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(keyring.to_json())
+    os.replace(tmp, path)
+
+
+def create_key_file(path: Path) -> bool:
+    """Create a key file with one fresh key unless it exists. True when created."""
+    if path.exists():
+        return False
+    write_key_file(
+        path, Keyring(current=(kid := new_key_id()), keys={kid: AESGCM.generate_key(256)})
+    )
+    return True
+
+
+def load() -> Keyring:
+    if settings.DATA_KEYS:
+        pairs = [item.split(":", 1) for item in str(settings.DATA_KEYS).split(",") if item.strip()]
+        keys = {kid.strip(): base64.b64decode(value) for kid, value in pairs}
+        return Keyring(current=pairs[0][0].strip(), keys=keys)
+    path = Path(settings.DATA_KEY_FILE)
+    if not path.exists():
+        raise KeyError_(
+            f"データ暗号鍵がありません: {path}(DATA_KEYS か DATA_KEY_FILE を設定するか、"
+            "python -m console demo で作成してください)"
+        )
+    return Keyring.from_json(path.read_text())
+
+
+_keyring: Keyring | None = None
+
+
+def keyring() -> Keyring:
+    global _keyring
+    if _keyring is None:
+        _keyring = load()
+    return _keyring
+
+
+def use(ring: Keyring | None) -> None:
+    """Replace the process's keyring (rotation; tests reading a server's database)."""
+    global _keyring
+    _keyring = ring
+
+
+class Encrypted(TypeDecorator):
+    """A text column stored encrypted; reads give the plaintext back."""
+
+    impl = Text
+    cache_ok = True
+
+    def __init__(self, context: str) -> None:
+        super().__init__()
+        self.context = context
+
+    def process_bind_param(self, value: str | None, dialect) -> str | None:
+        return None if value is None else keyring().encrypt(value, context=self.context)
+
+    def process_result_value(self, value: str | None, dialect) -> str | None:
+        return None if value is None else keyring().decrypt(value, context=self.context)
+
+
+def encrypted_columns() -> list:
+    """Every (table, column) whose values are encrypted."""
+    from sqlmodel import SQLModel
+
+    from console import models  # noqa: F401  (registers the tables)
+
+    return [
+        (table, column)
+        for table in SQLModel.metadata.sorted_tables
+        for column in table.columns
+        if isinstance(column.type, Encrypted)
+    ]
+
+
+def rotate(engine) -> str:
+    """Re-encrypt every encrypted value under a new key, then forget the old keys.
+
+    Safe to interrupt: the key file holds old and new keys until every row is rewritten.
+    Returns the new key id.
+    """
+    from sqlalchemy import select, update
+
+    from console.db import transaction
+
+    if settings.DATA_KEYS:
+        raise KeyError_("DATA_KEYS で鍵を渡している場合は、鍵の入れ替えを手作業で行ってください。")
+    path = Path(settings.DATA_KEY_FILE)
+    old = load()
+    kid = new_key_id()
+    both = Keyring(current=kid, keys={**old.keys, kid: AESGCM.generate_key(256)})
+    write_key_file(path, both)
+    use(both)
+    for table, column in encrypted_columns():
+        with transaction(engine) as db:
+            rows = db.execute(select(table.c.id, column).where(column.is_not(None))).all()
+            for row_id, value in rows:
+                db.execute(update(table).where(table.c.id == row_id).values({column.name: value}))
+    only_new = Keyring(current=kid, keys={kid: both.keys[kid]})
+    write_key_file(path, only_new)
+    use(only_new)
+    return kid
