@@ -14,7 +14,15 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console import bus, crypto, moderation_pages, outbox, pages, settings
+from console import (
+    bus,
+    consultation_pages,
+    crypto,
+    moderation_pages,
+    outbox,
+    pages,
+    settings,
+)
 from console.db import make_engine, migrate
 from console.fragments import templates
 from console.hub import Hub
@@ -111,6 +119,13 @@ routes = [
     Route("/participants", pages.add_participant, methods=["POST"]),
     Route("/participants/{participant_id:int}/history", moderation_pages.history, methods=["GET"]),
     Route("/blocks", moderation_pages.blocks, methods=["GET"]),
+    Route("/consultations", consultation_pages.records, methods=["GET"]),
+    Route("/consultations/{record_id:int}", consultation_pages.record, methods=["GET"]),
+    Route(
+        "/consultations/{record_id:int}/commands/{name}",
+        consultation_pages.record_command,
+        methods=["POST"],
+    ),
     Route("/reports", moderation_pages.ward_reports, methods=["GET"]),
     Route("/healthz", pages.health, methods=["GET"]),
     WebSocketRoute("/live/{meetup_id:int}", live_endpoint),

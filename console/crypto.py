@@ -100,19 +100,33 @@ def load() -> Keyring:
 
 
 _keyring: Keyring | None = None
+_loaded_stamp: int | None = None  # the key file's mtime when it was read
+_pinned = False
+
+
+def _stamp() -> int | None:
+    try:
+        return Path(settings.DATA_KEY_FILE).stat().st_mtime_ns
+    except OSError:
+        return None
 
 
 def keyring() -> Keyring:
-    global _keyring
-    if _keyring is None:
-        _keyring = load()
+    """The current keyring. A key file changed by `rotate-key` in another process is re-read,
+    so a running server never writes under a key that has just been retired."""
+    global _keyring, _loaded_stamp
+    if _pinned and _keyring is not None:
+        return _keyring
+    stamp = None if settings.DATA_KEYS else _stamp()
+    if _keyring is None or stamp != _loaded_stamp:
+        _keyring, _loaded_stamp = load(), stamp
     return _keyring
 
 
 def use(ring: Keyring | None) -> None:
-    """Replace the process's keyring (rotation; tests reading a server's database)."""
-    global _keyring
-    _keyring = ring
+    """Pin the process's keyring (a test reading a server's database); None unpins it."""
+    global _keyring, _pinned, _loaded_stamp
+    _keyring, _pinned, _loaded_stamp = ring, ring is not None, None
 
 
 class Encrypted(TypeDecorator):
@@ -163,7 +177,6 @@ def rotate(engine) -> str:
     kid = new_key_id()
     both = Keyring(current=kid, keys={**old.keys, kid: AESGCM.generate_key(256)})
     write_key_file(path, both)
-    use(both)
     for table, column in encrypted_columns():
         with transaction(engine) as db:
             rows = db.execute(select(table.c.id, column).where(column.is_not(None))).all()
@@ -171,5 +184,4 @@ def rotate(engine) -> str:
                 db.execute(update(table).where(table.c.id == row_id).values({column.name: value}))
     only_new = Keyring(current=kid, keys={kid: both.keys[kid]})
     write_key_file(path, only_new)
-    use(only_new)
     return kid

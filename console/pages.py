@@ -214,22 +214,24 @@ async def dashboard(request: Request) -> Response:
     )
 
 
-async def command(request: Request) -> Response:
-    """POST /meetups/{id}/commands/{name}: guarded by the command's own action (see below)."""
-    staff = request.state.staff
+async def command_response(
+    request: Request, *, meetup_id: int, name: str, extra: dict[str, str] | None = None
+) -> Response:
+    """Run one command from a form and answer with its Japanese outcome."""
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    form.update(extra or {})
     try:
         appended = await commands.execute(
             request.app.state.hub,
-            meetup_id=int(request.path_params["meetup_id"]),
-            actor=staff,
-            name=request.path_params["name"],
+            meetup_id=meetup_id,
+            actor=request.state.staff,
+            name=name,
             form=form,
             command_id=form.get("command_id", ""),
         )
     except Refused as refused:
         return result(request, refused.message, refused.status)
-    message, status = commands.outcome(request.path_params["name"], appended)
+    message, status = commands.outcome(name, appended)
     response = result(request, message, status)
     response.headers["X-Event-Seq"] = str(appended.event.seq)
     return response
@@ -237,7 +239,12 @@ async def command(request: Request) -> Response:
 
 # The command's own permission is checked by commands.execute; the route guard checks login
 # and CSRF and lets every role that may view a dashboard reach it.
-command = guarded(Action.VIEW_DASHBOARD)(command)
+@guarded(Action.VIEW_DASHBOARD)
+async def command(request: Request) -> Response:
+    """POST /meetups/{id}/commands/{name}."""
+    return await command_response(
+        request, meetup_id=int(request.path_params["meetup_id"]), name=request.path_params["name"]
+    )
 
 
 # --- participants ------------------------------------------------------------------------

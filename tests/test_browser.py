@@ -234,3 +234,79 @@ async def test_flag_warn_exit_and_block_across_two_screens(browser, server, staf
     assert "通報" not in timeline  # moderation detail stays with the manager and facilitator
     await counsellor.context.close()
     await manager.context.close()
+
+
+async def test_consultation_from_queue_to_helpline_email(browser, tmp_path):
+    """A participant queues, a counsellor takes them to room 1, ends, writes the record and
+    prepares a handoff; another counsellor confirms; the email arrives."""
+    import asyncio
+
+    from .conftest import Staff, free_port, make_server, new_participant, seed
+    from .smtp import start_smtp
+
+    url = f"sqlite:///{tmp_path / 'e2e-consult.db'}"
+    engine, meetup = seed(url)
+    smtp_port = free_port()
+    srv = make_server(
+        url,
+        tmp_path,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_port),
+        SMTP_STARTTLS="false",
+        HELPLINE_ADDRESS="helpline@example.org",
+        OUTBOX_INTERVAL_SECONDS="0.3",
+    ).start()
+    controller, inbox = start_smtp(smtp_port)
+    try:
+        person = new_participant(engine, "相談希望")
+        Staff(srv, "support").command(
+            meetup.id, "enter", participant_code=person.code, space="exchange"
+        )
+        page = await logged_in(browser, srv, "counsellor1", meetup.id)
+        row = page.locator(f"#person-{person.id}")
+        await row.locator("summary").click()
+        await row.get_by_role("button", name="相談希望を記録").click()
+        waiting = page.locator("#consultation-panel .queue li").filter(has_text=person.display_name)
+        await waiting.get_by_label("相談室").select_option("1")
+        await waiting.get_by_role("button", name="担当する").click()
+        room = page.locator("#room-1")
+        await room.filter(has_text=person.display_name).wait_for()
+        await room.get_by_label("相談後").select_option("rest")
+        await room.get_by_role("button", name="相談を終了").click()
+        await page.locator(f"#people-rest #person-{person.id}").wait_for()
+        await (
+            page.locator("#timeline-list")
+            .filter(has_text="個別相談室1の相談が終わりました")
+            .wait_for()
+        )
+
+        await page.goto(f"{srv.url}/consultations")
+        await page.get_by_role("link", name=re.compile(r"^C-\d+$")).first.click()
+        await page.get_by_label("相談内容", exact=True).fill("仕事を探したいが外出が不安")
+        await page.get_by_label("相談に対する回答").fill("就労支援の窓口を案内した")
+        await page.get_by_label("主な相談内容").select_option("就労")
+        await page.get_by_label("参加者がひきこもり支援専用相談窓口への共有に同意した").check()
+        await page.get_by_role("button", name="記録を完成").click()
+        await page.locator("#command-result").filter(has_text="相談記録を保存しました").wait_for()
+        await page.reload()
+        await page.get_by_text("メールで共有する").click()
+        await page.get_by_role("button", name="共有内容を作成").click()
+        await page.locator("#command-result").filter(has_text="共有内容を作成しました").wait_for()
+        record_url = page.url
+
+        other = await logged_in(browser, srv, "counsellor2", meetup.id)
+        await other.goto(record_url)
+        await other.get_by_label(re.compile("窓口のアドレスであることを確認しました")).check()
+        await other.get_by_role("button", name="確認して送信").click()
+        await other.locator("#command-result").filter(has_text="宛先を確認しました").wait_for()
+        for _ in range(100):
+            if inbox.messages:
+                break
+            await asyncio.sleep(0.1)
+        assert len(inbox.messages) == 1
+        assert "就労" in inbox.messages[0].get_content()
+        await page.context.close()
+        await other.context.close()
+    finally:
+        controller.stop()
+        srv.stop()

@@ -33,7 +33,9 @@ def world(tmp_path_factory):
     return engine, staff, people
 
 
-def random_form(rng: random.Random, people, state: LiveState) -> dict[str, str]:
+def random_form(
+    rng: random.Random, people, state: LiveState, seen: dict[str, list[int]]
+) -> dict[str, str]:
     present = list(state.present)
     person = rng.choice(people)
     pid = rng.choice(present) if present and rng.random() < 0.8 else person.id
@@ -57,6 +59,25 @@ def random_form(rng: random.Random, people, state: LiveState) -> dict[str, str]:
         "what": "通信が途切れた",
         "actions": "再接続を案内",
         "police": rng.choice(["", "on"]),
+        "request_seq": str(rng.choice(list(state.queue) or [1])),
+        "room": str(
+            rng.choice(list(state.rooms))
+            if state.rooms and rng.random() < 0.7
+            else rng.randint(1, 3)
+        ),
+        "to_space": rng.choice(list(Space)),
+        "record_id": str(rng.choice(seen["records"] or [1])),
+        "content": "相談内容",
+        "answer": rng.choice(["回答", ""]),
+        "topic": rng.choice(["家族関係", "就労", ""]),
+        "age_bracket": "20s",
+        "helpline_consent": rng.choice(["on", "on", ""]),
+        "complete": rng.choice(["1", "1", "0"]),
+        "to_addr": "helpline@example.org",
+        "handoff_id": str(rng.choice(seen["handoffs"] or [1])),
+        "spoke_to": "窓口の相談員",
+        "called_at": "2026-11-26T15:00",
+        "shared": "概要を伝えた",
     }
 
 
@@ -64,15 +85,19 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
     rng = random.Random(seed)
     meetup_id = new_meetup(engine)
     state = LiveState(meetup_id=meetup_id)
+    seen: dict[str, list[int]] = {"records": [], "handoffs": []}
     names = list(COMMANDS)
-    weights = [1 if n in ("open_doors", "start", "close") else 6 for n in names]
+    rare = {"consult_take", "consult_end", "record_save", "handoff_prepare", "handoff_confirm"}
+    weights = [
+        1 if n in ("open_doors", "start", "close") else 20 if n in rare else 6 for n in names
+    ]
     for step in range(steps):
         name = rng.choices(names, weights)[0]
         if name == "close" and step < steps * 0.8:
             continue  # closing ends the walk's interesting part; keep it late
         actor = rng.choice(staff)
         try:
-            decide = COMMANDS[name].prepare(random_form(rng, people, state), actor)
+            decide = COMMANDS[name].prepare(random_form(rng, people, state, seen), actor)
             appended = eventlog.append(
                 engine,
                 meetup_id=meetup_id,
@@ -84,6 +109,11 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
         except Refused:
             continue
         state = apply(state, appended.event)
+        body = appended.event.body
+        if isinstance(body, ev.ConsultationStarted):
+            seen["records"].append(body.record_id)
+        if isinstance(body, ev.HandoffPrepared):
+            seen["handoffs"].append(body.handoff_id)
     with Session(engine) as db:
         events = eventlog.read_since(db, meetup_id, 0)
     return meetup_id, events, state
@@ -142,7 +172,7 @@ def test_applying_out_of_order_is_refused(world):
 def test_the_walks_reach_every_kind_of_event(world):
     engine, staff, people = world
     seen = set()
-    for seed in range(200, 206):
-        _meetup_id, events, _state = random_walk(engine, staff, people, seed, steps=400)
+    for seed in range(200, 210):
+        _meetup_id, events, _state = random_walk(engine, staff, people, seed, steps=600)
         seen |= {e.type for e in events}
     assert seen == set(ev.KINDS)
