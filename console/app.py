@@ -5,7 +5,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -18,8 +17,8 @@ from console import (
     bus,
     consultation_pages,
     crypto,
+    jobs,
     moderation_pages,
-    outbox,
     pages,
     settings,
 )
@@ -85,17 +84,9 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     await hub.load_open()
     app.state.engine, app.state.hub = engine, hub
     listener = asyncio.create_task(bus.listen(engine, hub))
-    scheduler = AsyncIOScheduler(timezone=settings.TZ)
-    scheduler.add_job(
-        outbox.deliver_due,
-        "interval",
-        args=[engine],
-        id="outbox",
-        seconds=settings.OUTBOX_INTERVAL_SECONDS,
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.start()
+    scheduler = jobs.start(engine, hub)  # in the loop: the scheduler runs its jobs here
+    app.state.scheduler = scheduler
+    await jobs.catch_up()
     try:
         yield
     finally:

@@ -138,7 +138,7 @@ def _running_meetup(engine: Engine) -> Meetup:
                 ),
             )
         )
-    fac, c1 = staff["facilitator"], staff["counsellor1"]
+    fac = staff["facilitator"]
     script += [
         (-20, fac, ev.ParticipantMarked(participant_id=people["P002"], mark="listening")),
         (-19, fac, ev.ParticipantMarked(participant_id=people["P003"], mark="talking")),
@@ -147,13 +147,6 @@ def _running_meetup(engine: Engine) -> Meetup:
             fac,
             ev.ParticipantMoved(
                 participant_id=people["P004"], from_space="exchange", to_space="rest"
-            ),
-        ),
-        (
-            -12,
-            c1,
-            ev.ParticipantMoved(
-                participant_id=people["P005"], from_space="exchange", to_space="consultation"
             ),
         ),
         (-10, fac, ev.ParticipantMarked(participant_id=people["P006"], mark="attention")),

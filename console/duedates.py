@@ -118,3 +118,14 @@ def fiscal_year_due_dates(fiscal_year: int) -> list[tuple[int, int, date]]:
     the entries with `month >= 8 or month <= 3`.
     """
     return [(y, m, report_due(y, m)) for y, m in fiscal_year_months(fiscal_year)]
+
+
+def next_report(today: date) -> tuple[int, int, date]:
+    """(year, month, due date) of the first report not yet past its due date on `today`."""
+    year, month = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    for _ in range(3):
+        due = report_due(year, month)
+        if due >= today:
+            return year, month, due
+        year, month = (year, month + 1) if month < 12 else (year + 1, 1)
+    raise AssertionError("a report is always due within three months")  # pragma: no cover

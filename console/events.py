@@ -30,29 +30,44 @@ def kind(cls: type[Body]) -> type[Body]:
 @kind
 @dataclass(frozen=True)
 class DoorsOpened(Body):
-    """Entry opened (入室受付開始, normally 13:45). Fields: reason (when opened by hand early)."""
+    """Entry opened (入室受付開始, normally 13:45). Fields: reason (when opened by hand before
+    its time), scheduled_at (ISO time it was planned for, when the schedule opened it)."""
 
     type = "doors_opened"
     reason: str = ""
+    scheduled_at: str = ""  # set by the schedule: the transition's true (planned) time
 
 
 @kind
 @dataclass(frozen=True)
 class MeetupStarted(Body):
-    """The session began (normally 14:00); entries after this are late joiners. Fields: reason."""
+    """The session began (normally 14:00); entries after this are late joiners. Fields: reason,
+    scheduled_at."""
 
     type = "meetup_started"
     reason: str = ""
+    scheduled_at: str = ""
 
 
 @kind
 @dataclass(frozen=True)
 class MeetupClosed(Body):
     """The session closed (normally 17:00). Everyone still present leaves and every staff member
-    goes off duty at this event's time. Fields: reason."""
+    goes off duty at this event's time; consultations still open are flagged for their
+    records. Fields: reason, scheduled_at."""
 
     type = "meetup_closed"
     reason: str = ""
+    scheduled_at: str = ""
+
+
+@kind
+@dataclass(frozen=True)
+class WrapUpNoticed(Body):
+    """The wrap-up notice (normally 16:45): the session closes soon. Fields: scheduled_at."""
+
+    type = "wrap_up_noticed"
+    scheduled_at: str = ""
 
 
 @kind

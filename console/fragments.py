@@ -14,6 +14,7 @@ from sqlmodel import Session, col, func, select
 from starlette.templating import Jinja2Templates
 
 from console import events as ev
+from console.compliance import OnDuty, Rule, check_staffing, unmet_since
 from console.models import Block, EventRow, Meetup, Participant, Staff
 from console.permissions import Action, allowed
 from console.settings import ROOT, TZ
@@ -22,6 +23,7 @@ from console.vocab import (
     FlagReason,
     IncidentKind,
     Mark,
+    MeetupKind,
     MeetupStatus,
     Post,
     Qualification,
@@ -56,6 +58,7 @@ templates.env.globals.update(
     Post=Post,
     Mark=Mark,
     MeetupStatus=MeetupStatus,
+    MeetupKind=MeetupKind,
     Role=Role,
     Qualification=Qualification,
     FlagReason=FlagReason,
@@ -155,6 +158,35 @@ class View:
             immediate[pid] = immediate.get(pid, False) or was_immediate
         return list(immediate.items())
 
+    def _roster(self, duties) -> list[OnDuty]:
+        roster = []
+        for staff_id, post in duties:
+            staff = self.directory.staff.get(staff_id)
+            if staff is not None:
+                roster.append(
+                    OnDuty(staff_id, staff.role, self.directory.qualified(staff_id), post)
+                )
+        return roster
+
+    def compliance(self) -> list[tuple[Rule, object]]:
+        """Each staffing rule of this kind of meetup, and since when it is unmet (or None)."""
+        groups = self.meetup.groups if self.meetup.kind == "family_class" else None
+        now = [(d.staff_id, d.post) for d in self.state.on_duty.values()]
+        rules = check_staffing(self.meetup.kind, self._roster(now), groups=groups)
+        snapshots = [
+            (at, check_staffing(self.meetup.kind, self._roster(duties), groups=groups))
+            for at, duties in self.state.duty_history
+        ]
+        since = unmet_since(snapshots) if snapshots else {}
+        return [(rule, None if rule.met else since.get(rule.code)) for rule in rules]
+
+    def counsellors_present(self) -> tuple[int, int]:
+        """Counsellors on duty at any time in this meetup, and the qualified among them."""
+        ids = {sid for _at, duties in self.state.duty_history for sid, _post in duties}
+        staff = [self.directory.staff[i] for i in ids if i in self.directory.staff]
+        counsellors = [s for s in staff if s.role == Role.COUNSELLOR]
+        return len(counsellors), sum(1 for s in counsellors if self.directory.qualified(s.id))
+
     def free_rooms(self) -> list[int]:
         return [r for r in range(1, self.meetup.rooms + 1) if r not in self.state.rooms]
 
@@ -192,6 +224,8 @@ def describe(event: ev.Recorded, view: View) -> str | None:
     match body:
         case ev.DoorsOpened():
             text = "入室受付を開始しました"
+        case ev.WrapUpNoticed():
+            text = "まもなく終了です(終了のお知らせ)"
         case ev.MeetupStarted():
             text = "開催を開始しました"
         case ev.MeetupClosed():
@@ -265,7 +299,13 @@ def describe(event: ev.Recorded, view: View) -> str | None:
         case _:
             return None
     reason = getattr(body, "reason", "") if isinstance(body, LIFECYCLE | MODERATION) else ""
-    return f"{text}(理由: {reason})" if reason else text
+    text = f"{text}(理由: {reason})" if reason else text
+    planned = getattr(body, "scheduled_at", "")
+    if planned and abs(datetime.fromisoformat(planned) - event.at).total_seconds() > 60:
+        text += f"(予定時刻 {jst(datetime.fromisoformat(planned))} の処理を再開時に実施)"
+    elif planned:
+        text += "(予定どおり自動)"
+    return text
 
 
 def timeline_items(events: list[ev.Recorded], view: View) -> Markup:
@@ -295,7 +335,15 @@ def seq_marker(seq: int) -> str:
 
 def all_panels(view: View) -> str:
     """Every live panel (not the timeline or the notes), as out-of-band swaps."""
-    names = ["status", "lifecycle", "staff_panel", "absent", "moderation", "consultation"]
+    names = [
+        "status",
+        "lifecycle",
+        "compliance",
+        "staff_panel",
+        "absent",
+        "moderation",
+        "consultation",
+    ]
     parts = [panel(n, view) for n in names]
     parts += [panel("space", view, space=s) for s in Space]
     return "".join(parts)
@@ -304,11 +352,16 @@ def all_panels(view: View) -> str:
 def _changed_panels(event: ev.Recorded, view: View) -> list[str]:
     body = event.body
     match body:
-        case ev.DoorsOpened() | ev.MeetupStarted() | ev.MeetupClosed():
+        case ev.DoorsOpened() | ev.MeetupStarted() | ev.MeetupClosed() | ev.WrapUpNoticed():
             return [all_panels(view)]
         case ev.StaffOnDuty() | ev.StaffPostChanged() | ev.StaffOffDuty():
             posted = [panel("posted", view, space=s) for s in Space]
-            return [panel("status", view), panel("staff_panel", view), *posted]
+            return [
+                panel("status", view),
+                panel("staff_panel", view),
+                panel("compliance", view),
+                *posted,
+            ]
         case ev.ConsultationRequested() | ev.ConsultationCancelled():
             return [panel("consultation", view)]
         case ev.ConsultationStarted(participant_id=pid):

@@ -86,6 +86,7 @@ class Meetup(SQLModel, table=True):
     starts_at: datetime = Field(sa_column=utc_column())
     ends_at: datetime = Field(sa_column=utc_column())
     rooms: int = 2
+    groups: int | None = None  # family classes: workshop groups, each needs a facilitator
     status: str = Field(default="scheduled", max_length=16)
     last_seq: int = 0
 
@@ -206,3 +207,12 @@ class Handoff(SQLModel, table=True):
     confirmed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     spoke_to: str | None = Field(default=None, sa_column=Column(Encrypted("handoff.spoke_to")))
     called_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class Notice(SQLModel, table=True):
+    """A notice for the manager's home page (e.g. a report due soon), left by a job."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    text: str = Field(max_length=500)

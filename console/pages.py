@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from console import auth, commands, forms, fragments
+from console import auth, commands, forms, fragments, jobs
 from console.auth import guarded
 from console.db import transaction
 from console.eventlog import Refused
@@ -187,6 +187,7 @@ async def create_meetup(request: Request) -> Response:
     except Refused as refused:
         return refuse(request, refused.message, refused.status)
     meetup_id = await run_in_threadpool(_save, _engine(request), meetup)
+    jobs.schedule(request.app.state.scheduler, meetup)
     response = result(request, f"{meetup.date:%Y-%m-%d} の開催回を作成しました。")
     response.headers["HX-Redirect"] = f"/meetups/{meetup_id}"
     return response

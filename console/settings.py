@@ -34,6 +34,7 @@ WARD_REPORT_ADDRESS: str = config("WARD_REPORT_ADDRESS", default="")
 OUTBOX_INTERVAL_SECONDS: float = config("OUTBOX_INTERVAL_SECONDS", cast=float, default=15.0)
 OUTBOX_RETRY_BASE_SECONDS: float = config("OUTBOX_RETRY_BASE_SECONDS", cast=float, default=30.0)
 
+WRAP_UP_MINUTES: float = config("WRAP_UP_MINUTES", cast=float, default=15.0)
 DATA_KEY_FILE: str = config("DATA_KEY_FILE", default=str(ROOT / "var" / "data.key"))
 DATA_KEYS: Secret = config("DATA_KEYS", cast=Secret, default="")
 HELPLINE_ADDRESS: str = config("HELPLINE_ADDRESS", default="")

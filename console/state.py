@@ -80,6 +80,11 @@ class LiveState:
     rooms: dict[int, InRoom] = field(default_factory=dict)  # room number -> consultation
     consultations: int = 0
     handoffs: int = 0
+    wrap_up: bool = False
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    # Every change of who is on duty where: (time, ((staff id, post), ...)) — for compliance.
+    duty_history: tuple[tuple[datetime, tuple[tuple[int, str], ...]], ...] = ()
 
     def waiting(self) -> list[Waiting]:
         return sorted(self.queue.values(), key=lambda w: w.seq)
@@ -146,19 +151,23 @@ def _apply(state: LiveState, event: ev.Recorded) -> LiveState:
     body = event.body
     match body:
         case ev.DoorsOpened():
-            return replace(state, status=MeetupStatus.DOORS_OPEN)
+            return replace(state, status=MeetupStatus.DOORS_OPEN, opened_at=event.at)
         case ev.MeetupStarted():
-            return replace(state, status=MeetupStatus.IN_SESSION)
+            opened = state.opened_at or event.at
+            return replace(state, status=MeetupStatus.IN_SESSION, opened_at=opened)
+        case ev.WrapUpNoticed():
+            return replace(state, wrap_up=True)
         case ev.MeetupClosed():
-            return replace(state, status=MeetupStatus.CLOSED, present={}, on_duty={})
-        case ev.StaffOnDuty(staff_id=sid, post=post):
+            return _with_duty(
+                replace(state, status=MeetupStatus.CLOSED, present={}, closed_at=event.at),
+                {},
+                event,
+            )
+        case ev.StaffOnDuty(staff_id=sid, post=post) | ev.StaffPostChanged(staff_id=sid, post=post):
             duty = Duty(staff_id=sid, post=post, since=event.at)
-            return replace(state, on_duty={**state.on_duty, sid: duty})
-        case ev.StaffPostChanged(staff_id=sid, post=post):
-            duty = Duty(staff_id=sid, post=post, since=event.at)
-            return replace(state, on_duty={**state.on_duty, sid: duty})
+            return _with_duty(state, {**state.on_duty, sid: duty}, event)
         case ev.StaffOffDuty(staff_id=sid):
-            return replace(state, on_duty=_without(state.on_duty, sid))
+            return _with_duty(state, _without(state.on_duty, sid), event)
         case ev.ParticipantEntered(participant_id=pid, space=space, late=late):
             presence = Presence(
                 participant_id=pid,
@@ -241,6 +250,11 @@ def _apply(state: LiveState, event: ev.Recorded) -> LiveState:
         case ev.IncidentRecorded(kind=kind):
             return replace(state, incidents=(*state.incidents, (event.seq, kind, event.at)))
     raise TypeError(f"no fold for {body.type}")
+
+
+def _with_duty(state: LiveState, on_duty: dict[int, Duty], event: ev.Recorded) -> LiveState:
+    roster = tuple(sorted((d.staff_id, d.post) for d in on_duty.values()))
+    return replace(state, on_duty=on_duty, duty_history=(*state.duty_history, (event.at, roster)))
 
 
 def _marked(presence: Presence, mark: str) -> Presence:

@@ -68,6 +68,8 @@ class Post(Labelled):
 
 class MeetupKind(Labelled):
     METAVERSE = "metaverse", "メタバース居場所"
+    IN_PERSON = "in_person", "対面の居場所"
+    FAMILY_CLASS = "family_class", "家族教室"
 
 
 class MeetupStatus(Labelled):

@@ -19,6 +19,7 @@ from .live_client import page_seq
 EXPECTED = {
     "open_doors": {"manager"},
     "start": {"manager"},
+    "wrap_up": {"manager"},
     "close": {"manager"},
     "duty_on": {"manager", "facilitator", "counsellor", "support"},
     "duty_post": {"manager", "facilitator", "counsellor", "support"},
@@ -134,8 +135,9 @@ def test_permission_for_every_command_and_role(server, staff, engine, name, role
     pid = str(present.id)
     forms = {
         "open_doors": {},
-        "start": {},
-        "close": {},
+        "start": {"reason": "準備が整ったため"},
+        "wrap_up": {},
+        "close": {"reason": "早めに終了"},
         "duty_on": {"post": "rest"},
         "duty_post": {"post": "rest"},
         "duty_off": {},
@@ -264,10 +266,10 @@ def test_no_entry_before_doors_open_or_after_close(staff, engine):
     manager = staff("manager")
     early = manager.command(meetup_id, "enter", participant_code="P005", space="exchange")
     assert early.status_code == 422 and "まだ入室受付が始まっていない" in early.text
-    manager.command(meetup_id, "start")
+    manager.command(meetup_id, "start", reason="早めに開始")
     late = manager.command(meetup_id, "enter", participant_code="P005", space="exchange")
     assert late.status_code == 200
-    manager.command(meetup_id, "close")
+    manager.command(meetup_id, "close", reason="早めに終了")
     closed = manager.command(meetup_id, "enter", participant_code="P006", space="exchange")
     assert closed.status_code == 422 and "終了している" in closed.text
     assert events_of(engine, meetup_id) == 3
@@ -278,7 +280,7 @@ def test_entry_after_start_is_a_late_joiner(staff, engine):
     manager = staff("manager")
     manager.command(meetup_id, "open_doors")
     manager.command(meetup_id, "enter", participant_code="P007", space="exchange")
-    manager.command(meetup_id, "start")
+    manager.command(meetup_id, "start", reason="早めに開始")
     manager.command(meetup_id, "enter", participant_code="P008", space="rest")
     html = manager.http.get(f"/meetups/{meetup_id}").text
     assert "<dt>途中参加</dt><dd>1名" in html
@@ -304,7 +306,7 @@ def test_coming_back_after_the_start_is_not_a_late_join(staff, engine):
         manager.command(meetup_id, "enter", participant_code="P009", space="exchange").status_code
         == 200
     )
-    manager.command(meetup_id, "start")
+    manager.command(meetup_id, "start", reason="早めに開始")
     assert manager.command(meetup_id, "leave", participant_id=str(p9.id)).status_code == 200
     assert (
         manager.command(meetup_id, "enter", participant_code="P009", space="rest").status_code
@@ -325,3 +327,14 @@ def test_entry_after_the_scheduled_start_is_late_even_if_start_was_not_pressed(s
     manager.command(meetup_id, "enter", participant_code="P011", space="exchange")
     html = manager.http.get(f"/meetups/{meetup_id}").text
     assert "<dt>途中参加</dt><dd>1名" in html
+
+
+def test_opening_or_closing_before_the_planned_time_needs_a_reason(staff, engine):
+    meetup_id = new_meetup(engine)  # starts in an hour
+    manager = staff("manager")
+    early = manager.command(meetup_id, "start")
+    assert early.status_code == 422 and "予定時刻より前に開始するときは、理由を入力してください" in early.text
+    assert manager.command(meetup_id, "start", reason="全員そろったため").status_code == 200
+    assert "開催を開始しました(理由: 全員そろったため)" in manager.http.get(f"/meetups/{meetup_id}").text
+    early_close = manager.command(meetup_id, "close")
+    assert early_close.status_code == 422 and "理由を入力してください" in early_close.text

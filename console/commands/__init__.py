@@ -39,6 +39,9 @@ COMMANDS: dict[str, Command] = {
         Action.MEETUP_LIFECYCLE, lifecycle.open_doors, "入室受付を開始しました。"
     ),
     "start": Command(Action.MEETUP_LIFECYCLE, lifecycle.start, "開催を開始しました。"),
+    "wrap_up": Command(
+        Action.MEETUP_LIFECYCLE, lifecycle.wrap_up, "終了のお知らせを全画面に出しました。"
+    ),
     "close": Command(Action.MEETUP_LIFECYCLE, lifecycle.close, "開催を終了しました。"),
     "duty_on": Command(Action.STAFF_DUTY, duty.on_duty, "勤務開始を記録しました。"),
     "duty_post": Command(Action.STAFF_DUTY, duty.change_post, "配置変更を記録しました。"),
@@ -135,10 +138,21 @@ async def execute(
     if not allowed(actor.role, command.action):
         raise Refused(FORBIDDEN, status=403)
     decide = command.prepare(form, actor)
+    return await append_and_publish(
+        hub, meetup_id=meetup_id, actor_id=actor.id, command_id=command_id, decide=decide
+    )
+
+
+async def append_and_publish(
+    hub, *, meetup_id: int, actor_id: int | None, command_id: str, decide: Decide
+) -> Appended:
+    """Append (idempotent by command id) under the meetup's lock, then publish.
+
+    Shielded: once the append has committed, the event is published even if the caller went
+    away meanwhile. A duplicate is delivered too (the hub drops seqs it has), which repairs an
+    earlier attempt that committed but was never published.
+    """
     live = await hub.live(meetup_id)
-    # Shielded: once the append has committed, the event is published even if the client
-    # went away meanwhile. A duplicate is delivered too (the hub drops seqs it has), which
-    # repairs an earlier attempt that committed but was never published.
     with anyio.CancelScope(shield=True):
         async with live.lock:
             appended = await anyio.to_thread.run_sync(
@@ -147,7 +161,7 @@ async def execute(
                     hub.engine,
                     meetup_id=meetup_id,
                     command_id=command_id,
-                    actor_id=actor.id,
+                    actor_id=actor_id,
                     state=live.state,
                     decide=decide,
                 )

@@ -1,13 +1,18 @@
-"""A meetup's status: scheduled → doors open → in session → closed, set by the manager."""
+"""A meetup's status: scheduled → doors open → in session → (wrap-up notice) → closed.
+
+The schedule (console/jobs.py) runs these at their times; the manager can run them by hand,
+and must give a reason to do so before the planned time.
+"""
 
 from collections.abc import Mapping
+from datetime import datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from console import events as ev
 from console import forms
 from console.eventlog import Decide, Refused
-from console.models import Staff
+from console.models import ConsultationRecord, Meetup, Staff, utcnow
 from console.state import LiveState
 from console.vocab import MeetupStatus
 
@@ -18,36 +23,90 @@ def _reason(form: Mapping[str, str]) -> str:
     return forms.text(form, "reason", label="理由", max_len=REASON_MAX, required=False)
 
 
-def open_doors(form: Mapping[str, str], actor: Staff) -> Decide:
+def _early(db: Session, state: LiveState, planned: str, reason: str, what: str) -> None:
+    meetup = db.get(Meetup, state.meetup_id)
+    if not reason and utcnow() < getattr(meetup, planned):
+        raise Refused(f"予定時刻より前に{what}ときは、理由を入力してください。")
+
+
+def _label(state: LiveState) -> str:
+    return MeetupStatus(state.status).label
+
+
+def open_doors(
+    form: Mapping[str, str], actor: Staff | None, *, scheduled: datetime | None = None
+) -> Decide:
     reason = _reason(form)
 
     def decide(db: Session, state: LiveState) -> ev.Body:
         if state.status != MeetupStatus.SCHEDULED:
-            raise Refused(
-                f"現在の状態({MeetupStatus(state.status).label})では入室受付を開始できません。"
-            )
-        return ev.DoorsOpened(reason=reason)
+            raise Refused(f"現在の状態({_label(state)})では入室受付を開始できません。")
+        if scheduled is None:
+            _early(db, state, "doors_at", reason, "入室受付を開始する")
+        return ev.DoorsOpened(
+            reason=reason, scheduled_at=scheduled.isoformat() if scheduled else ""
+        )
 
     return decide
 
 
-def start(form: Mapping[str, str], actor: Staff) -> Decide:
+def start(
+    form: Mapping[str, str], actor: Staff | None, *, scheduled: datetime | None = None
+) -> Decide:
     reason = _reason(form)
 
     def decide(db: Session, state: LiveState) -> ev.Body:
         if state.status not in (MeetupStatus.SCHEDULED, MeetupStatus.DOORS_OPEN):
-            raise Refused(f"現在の状態({MeetupStatus(state.status).label})では開始できません。")
-        return ev.MeetupStarted(reason=reason)
+            raise Refused(f"現在の状態({_label(state)})では開始できません。")
+        if scheduled is None:
+            _early(db, state, "starts_at", reason, "開始する")
+        return ev.MeetupStarted(
+            reason=reason, scheduled_at=scheduled.isoformat() if scheduled else ""
+        )
 
     return decide
 
 
-def close(form: Mapping[str, str], actor: Staff) -> Decide:
-    reason = _reason(form)
-
+def wrap_up(
+    form: Mapping[str, str], actor: Staff | None, *, scheduled: datetime | None = None
+) -> Decide:
     def decide(db: Session, state: LiveState) -> ev.Body:
         if not state.is_open:
-            raise Refused(f"現在の状態({MeetupStatus(state.status).label})では終了できません。")
-        return ev.MeetupClosed(reason=reason)
+            raise Refused(f"現在の状態({_label(state)})では終了のお知らせを出せません。")
+        if state.wrap_up:
+            raise Refused("終了のお知らせはすでに出ています。")
+        return ev.WrapUpNoticed(scheduled_at=scheduled.isoformat() if scheduled else "")
 
     return decide
+
+
+def close(
+    form: Mapping[str, str], actor: Staff | None, *, scheduled: datetime | None = None
+) -> Decide:
+    reason = _reason(form)
+
+    def decide(db: Session, state: LiveState):
+        if not state.is_open:
+            raise Refused(f"現在の状態({_label(state)})では終了できません。")
+        if scheduled is None:
+            _early(db, state, "ends_at", reason, "終了する")
+        body = ev.MeetupClosed(
+            reason=reason, scheduled_at=scheduled.isoformat() if scheduled else ""
+        )
+        return body, _end_open_consultations
+
+    return decide
+
+
+def _end_open_consultations(db: Session, event: ev.Recorded, before: LiveState) -> None:
+    """Consultations still running at the close end with it; their records stay drafts
+    (listed first on /consultations until a counsellor completes them)."""
+    records = db.exec(
+        select(ConsultationRecord).where(
+            ConsultationRecord.meetup_id == event.meetup_id,
+            col(ConsultationRecord.ended_at).is_(None),
+        )
+    )
+    for record in records:
+        record.ended_at = event.at
+        db.add(record)
