@@ -20,6 +20,7 @@ from console import (
     jobs,
     moderation_pages,
     pages,
+    schedule,
     settings,
 )
 from console.db import make_engine, migrate
@@ -103,7 +104,8 @@ routes = [
     Route("/login", pages.login, methods=["POST"]),
     Route("/logout", pages.logout, methods=["POST"]),
     Route("/", pages.home, methods=["GET"]),
-    Route("/meetups", pages.create_meetup, methods=["POST"]),
+    Route("/meetups", schedule.create, methods=["POST"]),
+    Route("/schedule", schedule.view, methods=["GET"]),
     Route("/meetups/{meetup_id:int}", pages.dashboard, methods=["GET"]),
     Route("/meetups/{meetup_id:int}/commands/{name}", pages.command, methods=["POST"]),
     Route("/participants", pages.participants, methods=["GET"]),

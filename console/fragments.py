@@ -14,8 +14,8 @@ from sqlmodel import Session, col, func, select
 from starlette.templating import Jinja2Templates
 
 from console import events as ev
-from console.compliance import OnDuty, Rule, check_staffing, unmet_since
-from console.models import Block, EventRow, Meetup, Participant, Staff
+from console.compliance import OnDuty, Rule, check_staffing, unmet_periods, unmet_since
+from console.models import Block, EventRow, Meetup, Participant, Staff, utcnow
 from console.permissions import Action, allowed
 from console.settings import ROOT, TZ
 from console.state import LiveState
@@ -180,6 +180,21 @@ class View:
         since = unmet_since(snapshots) if snapshots else {}
         return [(rule, None if rule.met else since.get(rule.code)) for rule in rules]
 
+    def unmet_periods(self) -> dict[str, list[tuple[datetime, datetime]]]:
+        """When each staffing rule was unmet between doors-open and the close (or now)."""
+        groups = self.meetup.groups if self.meetup.kind == "family_class" else None
+        opened = self.state.opened_at
+        if opened is None:
+            return {}
+        history = self.state.duty_history
+        at_opening = ([d for at, d in history if at <= opened] or [()])[-1]
+        rosters = [(opened, at_opening)] + [(at, d) for at, d in history if at > opened]
+        snapshots = [
+            (at, check_staffing(self.meetup.kind, self._roster(d), groups=groups))
+            for at, d in rosters
+        ]
+        return unmet_periods(snapshots, until=self.state.closed_at or utcnow())
+
     def counsellors_present(self) -> tuple[int, int]:
         """Counsellors on duty at any time in this meetup, and the qualified among them."""
         ids = {sid for _at, duties in self.state.duty_history for sid, _post in duties}
@@ -209,6 +224,7 @@ def panel(name: str, view: View, *, oob: bool = True, **extra) -> str:
     return _render(f"fragments/{name}.html", view, oob=oob, **extra)
 
 
+LATE_SECONDS = 10  # a scheduled transition later than this was caught up after a restart
 LIFECYCLE = ev.DoorsOpened | ev.MeetupStarted | ev.MeetupClosed
 MODERATION = ev.ForcedExit | ev.ParticipantBlocked | ev.ParticipantUnblocked
 
@@ -301,8 +317,10 @@ def describe(event: ev.Recorded, view: View) -> str | None:
     reason = getattr(body, "reason", "") if isinstance(body, LIFECYCLE | MODERATION) else ""
     text = f"{text}(理由: {reason})" if reason else text
     planned = getattr(body, "scheduled_at", "")
-    if planned and abs(datetime.fromisoformat(planned) - event.at).total_seconds() > 60:
-        text += f"(予定時刻 {jst(datetime.fromisoformat(planned))} の処理を再開時に実施)"
+    if planned and (event.at - datetime.fromisoformat(planned)).total_seconds() > LATE_SECONDS:
+        text += (
+            f"(予定時刻 {jst(datetime.fromisoformat(planned), '%H:%M:%S')} の処理を再開時に実施)"
+        )
     elif planned:
         text += "(予定どおり自動)"
     return text

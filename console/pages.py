@@ -1,6 +1,5 @@
 """HTTP pages and form handlers. Every route but login and health goes through `guarded`."""
 
-import datetime as dt
 import secrets
 from datetime import datetime
 
@@ -10,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
-from console import auth, commands, forms, fragments, jobs
+from console import auth, commands, duedates, forms, fragments
 from console.auth import guarded
 from console.db import transaction
 from console.eventlog import Refused
@@ -18,11 +17,12 @@ from console.fragments import templates
 from console.models import (
     AuditEntry,
     Meetup,
+    Notice,
     Participant,
 )
 from console.permissions import Action
 from console.settings import TZ
-from console.vocab import AgeBracket, District, Gender, MeetupKind
+from console.vocab import AgeBracket, District, Gender
 
 
 def is_htmx(request: Request) -> bool:
@@ -127,48 +127,25 @@ async def logout(request: Request) -> Response:
 # --- meetups -----------------------------------------------------------------------------
 
 
-def _meetups(engine) -> list[Meetup]:
+def _home(engine) -> tuple[list[Meetup], list[Notice]]:
     with Session(engine) as db:
-        return list(db.exec(select(Meetup).order_by(col(Meetup.date).desc()).limit(100)))
+        meetups = list(db.exec(select(Meetup).order_by(col(Meetup.date).desc()).limit(100)))
+        notices = list(db.exec(select(Notice).order_by(col(Notice.created_at).desc()).limit(5)))
+    return meetups, notices
 
 
 @guarded(Action.VIEW_DASHBOARD)
 async def home(request: Request) -> Response:
-    meetups = await run_in_threadpool(_meetups, _engine(request))
+    meetups, notices = await run_in_threadpool(_home, _engine(request))
     today = datetime.now(TZ).date()
-    return page(request, "meetups.html", meetups=meetups, today=today)
-
-
-def _parse_meetup(form) -> Meetup:
-    raw_date = (form.get("date") or "").strip()
-    try:
-        day = dt.date.fromisoformat(raw_date)
-    except ValueError:
-        raise Refused("開催日を正しい形式(例: 2026-12-12)で入力してください。") from None
-    times = {}
-    for name, label, default in (
-        ("doors", "入室開始時刻", "13:45"),
-        ("start", "開始時刻", "14:00"),
-        ("end", "終了時刻", "17:00"),
-    ):
-        value = (form.get(name) or default).strip()
-        try:
-            clock = dt.time.fromisoformat(value)
-        except ValueError:
-            raise Refused(f"{label}を「14:00」の形式で入力してください。") from None
-        times[name] = datetime.combine(day, clock, tzinfo=TZ)
-    if not times["doors"] <= times["start"] < times["end"]:
-        raise Refused("時刻は 入室開始 ≦ 開始 < 終了 の順にしてください。")
-    rooms = (form.get("rooms") or "2").strip()
-    if not rooms.isdigit() or not 1 <= int(rooms) <= 10:
-        raise Refused("個別相談室の数は1〜10で入力してください。")
-    return Meetup(
-        date=day,
-        kind=MeetupKind.METAVERSE,
-        doors_at=times["doors"],
-        starts_at=times["start"],
-        ends_at=times["end"],
-        rooms=int(rooms),
+    year, month, due = duedates.next_report(today)
+    return page(
+        request,
+        "meetups.html",
+        meetups=meetups,
+        today=today,
+        notices=notices,
+        next_report=(year, month, due),
     )
 
 
@@ -177,20 +154,6 @@ def _save(engine, row) -> int:
         db.add(row)
         db.flush()
         return row.id
-
-
-@guarded(Action.MANAGE_MEETUPS)
-async def create_meetup(request: Request) -> Response:
-    form = await request.form()
-    try:
-        meetup = _parse_meetup(form)
-    except Refused as refused:
-        return refuse(request, refused.message, refused.status)
-    meetup_id = await run_in_threadpool(_save, _engine(request), meetup)
-    jobs.schedule(request.app.state.scheduler, meetup)
-    response = result(request, f"{meetup.date:%Y-%m-%d} の開催回を作成しました。")
-    response.headers["HX-Redirect"] = f"/meetups/{meetup_id}"
-    return response
 
 
 @guarded(Action.VIEW_DASHBOARD)

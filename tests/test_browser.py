@@ -120,7 +120,7 @@ async def test_an_open_row_stays_open_and_focused_when_someone_else_updates_it(
 
 async def test_duty_note_and_entry_from_the_keyboard(browser, server, staff):
     page = await logged_in(browser, server, "facilitator", 1)
-    await page.get_by_label("配置").select_option("exchange")
+    await page.get_by_label("配置", exact=True).select_option("exchange")
     await page.get_by_role("button", name="配置変更").focus()
     await page.keyboard.press("Enter")
     await (
@@ -197,7 +197,7 @@ async def test_flag_warn_exit_and_block_across_two_screens(browser, server, staf
     row_id = f"person-{person.id}"
 
     # The counsellor goes on duty and flags the participant from their row.
-    await counsellor.get_by_label("配置").select_option("exchange")
+    await counsellor.get_by_label("配置", exact=True).select_option("exchange")
     await counsellor.get_by_role("button", name="勤務開始").click()
     row = counsellor.locator(f"#{row_id}")
     await row.locator("summary").click()

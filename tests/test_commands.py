@@ -333,8 +333,14 @@ def test_opening_or_closing_before_the_planned_time_needs_a_reason(staff, engine
     meetup_id = new_meetup(engine)  # starts in an hour
     manager = staff("manager")
     early = manager.command(meetup_id, "start")
-    assert early.status_code == 422 and "予定時刻より前に開始するときは、理由を入力してください" in early.text
+    assert (
+        early.status_code == 422
+        and "予定時刻より前に開始するときは、理由を入力してください" in early.text
+    )
     assert manager.command(meetup_id, "start", reason="全員そろったため").status_code == 200
-    assert "開催を開始しました(理由: 全員そろったため)" in manager.http.get(f"/meetups/{meetup_id}").text
+    assert (
+        "開催を開始しました(理由: 全員そろったため)"
+        in manager.http.get(f"/meetups/{meetup_id}").text
+    )
     early_close = manager.command(meetup_id, "close")
     assert early_close.status_code == 422 and "理由を入力してください" in early_close.text
