@@ -66,13 +66,21 @@ def new_key_id() -> str:
 
 
 def write_key_file(path: Path, keyring: Keyring) -> None:
-    """Write atomically with mode 0600 (never readable by others, even for a moment)."""
+    """Replace the key file atomically and durably, mode 0600 from the first byte."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(keyring.to_json())
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
 
 
 def create_key_file(path: Path) -> bool:
@@ -95,6 +103,10 @@ def load() -> Keyring:
         raise KeyError_(
             f"データ暗号鍵がありません: {path}(DATA_KEYS か DATA_KEY_FILE を設定するか、"
             "python -m console demo で作成してください)"
+        )
+    if path.stat().st_mode & 0o077:
+        raise KeyError_(
+            f"データ暗号鍵のファイル {path} は所有者以外も読めます。chmod 600 にしてください。"
         )
     return Keyring.from_json(path.read_text())
 
@@ -163,25 +175,48 @@ def encrypted_columns() -> list:
 def rotate(engine) -> str:
     """Re-encrypt every encrypted value under a new key, then forget the old keys.
 
-    Safe to interrupt: the key file holds old and new keys until every row is rewritten.
-    Returns the new key id.
+    Safe to interrupt and to run beside live servers: the key file keeps old and new keys
+    (servers re-read it) until a final pass finds no value left under an old key; a lock file
+    keeps two rotations from running at once. Returns the new key id.
     """
-    from sqlalchemy import select, update
-
-    from console.db import transaction
+    import fcntl
 
     if settings.DATA_KEYS:
         raise KeyError_("DATA_KEYS で鍵を渡している場合は、鍵の入れ替えを手作業で行ってください。")
     path = Path(settings.DATA_KEY_FILE)
-    old = load()
-    kid = new_key_id()
-    both = Keyring(current=kid, keys={**old.keys, kid: AESGCM.generate_key(256)})
-    write_key_file(path, both)
-    for table, column in encrypted_columns():
-        with transaction(engine) as db:
-            rows = db.execute(select(table.c.id, column).where(column.is_not(None))).all()
-            for row_id, value in rows:
-                db.execute(update(table).where(table.c.id == row_id).values({column.name: value}))
-    only_new = Keyring(current=kid, keys={kid: both.keys[kid]})
-    write_key_file(path, only_new)
+    with open(path.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        old = load()
+        kid = new_key_id()
+        both = Keyring(current=kid, keys={**old.keys, kid: AESGCM.generate_key(256)})
+        write_key_file(path, both)
+        while _reencrypt_stragglers(engine, both, kid):
+            pass  # a server may have written under the old key meanwhile: go again
+        write_key_file(path, Keyring(current=kid, keys={kid: both.keys[kid]}))
     return kid
+
+
+def _reencrypt_stragglers(engine, ring: Keyring, kid: str) -> int:
+    """Re-encrypt every value not yet under `kid`; returns how many there were."""
+    from sqlalchemy import String, select, type_coerce, update
+
+    from console.db import transaction
+
+    done = 0
+    prefix = f"{PREFIX}:{kid}:"
+    for table, column in encrypted_columns():
+        raw = type_coerce(column, String)
+        with transaction(engine) as db:
+            rows = db.execute(
+                select(table.c.id, raw).where(column.is_not(None), ~raw.startswith(prefix))
+            ).all()
+            for row_id, token in rows:
+                plaintext = ring.decrypt(token, context=column.type.context)
+                sealed = ring.encrypt(plaintext, context=column.type.context)
+                db.execute(
+                    update(table)
+                    .where(table.c.id == row_id)
+                    .values({column.name: type_coerce(sealed, String)})
+                )
+                done += 1
+    return done

@@ -175,10 +175,18 @@ class View:
         rules = check_staffing(self.meetup.kind, self._roster(now), groups=groups)
         snapshots = [
             (at, check_staffing(self.meetup.kind, self._roster(duties), groups=groups))
-            for at, duties in self.state.duty_history
+            for at, duties in self._rosters()
         ]
         since = unmet_since(snapshots) if snapshots else {}
         return [(rule, None if rule.met else since.get(rule.code)) for rule in rules]
+
+    def _rosters(self) -> list[tuple[datetime, tuple[tuple[int, str], ...]]]:
+        """Who was on duty where, from doors-open on (or every change, before it opens)."""
+        history, opened = self.state.duty_history, self.state.opened_at
+        if opened is None:
+            return list(history)
+        at_opening = ([d for at, d in history if at <= opened] or [()])[-1]
+        return [(opened, at_opening)] + [(at, d) for at, d in history if at > opened]
 
     def unmet_periods(self) -> dict[str, list[tuple[datetime, datetime]]]:
         """When each staffing rule was unmet between doors-open and the close (or now)."""
@@ -186,12 +194,9 @@ class View:
         opened = self.state.opened_at
         if opened is None:
             return {}
-        history = self.state.duty_history
-        at_opening = ([d for at, d in history if at <= opened] or [()])[-1]
-        rosters = [(opened, at_opening)] + [(at, d) for at, d in history if at > opened]
         snapshots = [
             (at, check_staffing(self.meetup.kind, self._roster(d), groups=groups))
-            for at, d in rosters
+            for at, d in self._rosters()
         ]
         return unmet_periods(snapshots, until=self.state.closed_at or utcnow())
 

@@ -10,6 +10,7 @@ A daily job at 09:00 leaves a reminder for the manager three business days befor
 monthly report is due.
 """
 
+import contextlib
 import logging
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from console import duedates, outbox, settings
@@ -72,11 +74,15 @@ async def _apply(meetup_id: int, name: str, when: datetime) -> None:
         log.info("transition %s of meetup %s not applied: %s", name, meetup_id, refused.message)
 
 
-async def catch_up(now: datetime | None = None) -> None:
-    """Apply, in order, every transition whose time has passed while nobody ran it."""
-    now = now or utcnow()
+async def catch_up(*, meetup_id: int | None = None) -> None:
+    """Apply, in order, every transition whose time has passed while nobody ran it (for every
+    meetup not closed, or one just created with times already past)."""
+    now = utcnow()
     with Session(_hub.engine) as db:
-        meetups = db.exec(select(Meetup).where(Meetup.status != MeetupStatus.CLOSED)).all()
+        query = select(Meetup).where(Meetup.status != MeetupStatus.CLOSED)
+        if meetup_id is not None:
+            query = query.where(Meetup.id == meetup_id)
+        meetups = db.exec(query).all()
     for meetup in meetups:
         for name, when in planned(meetup):
             if when <= now:
@@ -108,10 +114,10 @@ def remind_reports(engine: Engine, today=None) -> None:
     """Three business days before a monthly report is due, leave the manager a notice."""
     today = today or datetime.now(settings.TZ).date()
     year, month, due = duedates.next_report(today)
-    if duedates.business_days_before(due, 3) != today:
-        return
-    with transaction(engine) as db:
-        key = f"report-due:{year}-{month:02d}"
+    if not duedates.business_days_before(due, 3) <= today <= due:
+        return  # (also run at start-up: a server down at 09:00 on the day still reminds)
+    key = f"report-due:{year}-{month:02d}"
+    with contextlib.suppress(IntegrityError), transaction(engine) as db:  # another worker won
         if db.exec(select(Notice).where(Notice.key == key)).first() is None:
             weekday = "月火水木金土日"[due.weekday()]
             db.add(
@@ -155,6 +161,7 @@ def start(engine: Engine, hub) -> AsyncIOScheduler:
         remind_reports_job, "cron", id="report-reminder", hour=9, minute=0, replace_existing=True
     )
     scheduler.start()
+    remind_reports(engine)
     with Session(engine) as db:
         for meetup in db.exec(select(Meetup).where(Meetup.status != MeetupStatus.CLOSED)):
             schedule(scheduler, meetup)

@@ -3,7 +3,7 @@
 import datetime as dt
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import Column, DateTime, Index, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from console.crypto import Encrypted
@@ -102,7 +102,8 @@ class EventRow(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="staff.id")
     participant_id: int | None = Field(default=None, index=True)  # the subject, if any
     at: datetime = Field(sa_column=utc_column())
-    payload: str = Field(sa_column=Column(Text, nullable=False))
+    # Notes, wordings and reasons in payloads may name people: encrypted like any personal data.
+    payload: str = Field(sa_column=Column(Encrypted("event.payload"), nullable=False))
     command_id: str = Field(max_length=64, unique=True)
 
 
@@ -135,10 +136,10 @@ class Block(SQLModel, table=True):
     meetup_id: int = Field(foreign_key="meetup.id")
     blocked_at: datetime = Field(sa_column=utc_column())
     blocked_by: int = Field(foreign_key="staff.id")
-    reason: str = Field(sa_column=Column(Text, nullable=False))
+    reason: str = Field(sa_column=Column(Encrypted("block.reason"), nullable=False))
     lifted_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     lifted_by: int | None = Field(default=None, foreign_key="staff.id")
-    lift_reason: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    lift_reason: str | None = Field(default=None, sa_column=Column(Encrypted("block.lift_reason")))
 
 
 class WardReport(SQLModel, table=True):

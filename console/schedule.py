@@ -139,6 +139,7 @@ async def create(request: Request) -> Response:
     except Refused as refused:
         return refuse(request, refused.message, refused.status)
     jobs.schedule(request.app.state.scheduler, meetup)
+    await jobs.catch_up(meetup_id=meetup.id)  # a same-day session whose doors time has passed
     message = f"{meetup.date:%Y-%m-%d} の{MeetupKind(meetup.kind).label}を作成しました。"
     response = result(request, " ".join([message, *warnings]))
     if not warnings:

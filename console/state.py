@@ -151,15 +151,15 @@ def _apply(state: LiveState, event: ev.Recorded) -> LiveState:
     body = event.body
     match body:
         case ev.DoorsOpened():
-            return replace(state, status=MeetupStatus.DOORS_OPEN, opened_at=event.at)
+            return replace(state, status=MeetupStatus.DOORS_OPEN, opened_at=_when(event))
         case ev.MeetupStarted():
-            opened = state.opened_at or event.at
+            opened = state.opened_at or _when(event)
             return replace(state, status=MeetupStatus.IN_SESSION, opened_at=opened)
         case ev.WrapUpNoticed():
             return replace(state, wrap_up=True)
         case ev.MeetupClosed():
             return _with_duty(
-                replace(state, status=MeetupStatus.CLOSED, present={}, closed_at=event.at),
+                replace(state, status=MeetupStatus.CLOSED, present={}, closed_at=_when(event)),
                 {},
                 event,
             )
@@ -250,6 +250,13 @@ def _apply(state: LiveState, event: ev.Recorded) -> LiveState:
         case ev.IncidentRecorded(kind=kind):
             return replace(state, incidents=(*state.incidents, (event.seq, kind, event.at)))
     raise TypeError(f"no fold for {body.type}")
+
+
+def _when(event: ev.Recorded) -> datetime:
+    """When a transition took effect: its planned time when the schedule caught it up late
+    (so people still present are recorded as leaving at the close, not at the restart)."""
+    planned = getattr(event.body, "scheduled_at", "")
+    return min(datetime.fromisoformat(planned), event.at) if planned else event.at
 
 
 def _with_duty(state: LiveState, on_duty: dict[int, Duty], event: ev.Recorded) -> LiveState:

@@ -181,7 +181,7 @@ def test_records_are_encrypted_at_rest_and_survive_key_rotation(world, tmp_path)
 
     # Rotate with a key file of this test's own, then read with the new key alone.
     key_file = tmp_path / "rotating.key"
-    key_file.write_text(crypto.keyring().to_json())
+    crypto.write_key_file(key_file, crypto.keyring())
     old_ids = set(crypto.keyring().keys)
     env = {**srv.env, "DATA_KEY_FILE": str(key_file)}
     done = subprocess.run(
@@ -287,3 +287,89 @@ def test_invalid_helpline_address_or_no_consent_prepares_nothing(world):
     assert bad.status_code == 422 and "宛先メールアドレスの形式が正しくありません。" in bad.text
     with Session(engine) as db:
         assert db.exec(select(func.count()).select_from(Handoff)).one() == 0
+
+
+def test_consent_withdrawn_after_preparing_stops_the_send(world):
+    srv, engine, _, _ = world
+    _meetup_id, counsellor, record = consult(engine, srv)
+    save(counsellor, record.id)
+    record_command(counsellor, record.id, "handoff_prepare", to_addr=HELPLINE)
+    save(counsellor, record.id, helpline_consent="")  # the participant changed their mind
+    with Session(engine) as db:
+        handoff = db.exec(select(Handoff).where(Handoff.record_id == record.id)).one()
+    refused = record_command(
+        Staff(srv, "manager"), record.id, "handoff_confirm", handoff_id=str(handoff.id)
+    )
+    assert refused.status_code == 422 and "同意していない" in refused.text
+    with Session(engine) as db:
+        assert db.exec(select(func.count()).select_from(OutboxMessage)).one() == 0
+
+
+def test_the_consultation_space_is_reached_only_through_a_room(world):
+    srv, engine, _, _ = world
+    support = Staff(srv, "support")
+    person = new_participant(engine)
+    meetup_id = new_meetup(engine)
+    Staff(srv, "manager").command(meetup_id, "open_doors")
+    walk_in = support.command(
+        meetup_id, "enter", participant_code=person.code, space="consultation"
+    )
+    assert walk_in.status_code == 422 and "相談希望を記録" in walk_in.text
+    support.command(meetup_id, "enter", participant_code=person.code, space="exchange")
+    moved = support.command(meetup_id, "move", participant_id=str(person.id), space="consultation")
+    assert moved.status_code == 422
+
+
+def test_leaving_mid_consultation_ends_it_and_keeps_the_draft(world):
+    srv, engine, _, _ = world
+    counsellor = Staff(srv, "counsellor1")
+    person = new_participant(engine)
+    meetup_id = new_meetup(engine)
+    Staff(srv, "manager").command(meetup_id, "open_doors")
+    counsellor.command(meetup_id, "duty_on", post="consultation")
+    counsellor.command(meetup_id, "enter", participant_code=person.code, space="exchange")
+    request = counsellor.command(meetup_id, "consult_request", participant_id=str(person.id))
+    counsellor.command(
+        meetup_id, "consult_take", request_seq=request.headers["x-event-seq"], room="1"
+    )
+    moving = counsellor.command(meetup_id, "move", participant_id=str(person.id), space="rest")
+    assert moving.status_code == 422 and "相談を終了" in moving.text
+    assert counsellor.command(meetup_id, "leave", participant_id=str(person.id)).status_code == 200
+    with Session(engine) as db:
+        record = db.exec(
+            select(ConsultationRecord).where(ConsultationRecord.meetup_id == meetup_id)
+        ).one()
+    assert record.ended_at is not None and not record.complete
+    page = counsellor.http.get(f"/meetups/{meetup_id}").text
+    assert "0/2室 使用中" in page
+
+
+def test_staff_notes_and_moderation_wordings_are_encrypted_too(world):
+    srv, engine, _, data_dir = world
+    manager = Staff(srv, "manager")
+    meetup_id = new_meetup(engine)
+    person = new_participant(engine)
+    manager.command(meetup_id, "open_doors")
+    manager.command(meetup_id, "enter", participant_code=person.code, space="exchange")
+    manager.command(meetup_id, "note", text="メモの確認文字列XJ4P")
+    manager.command(
+        meetup_id,
+        "warn",
+        participant_id=str(person.id),
+        rule="abuse",
+        wording="通告の確認文字列KQ8W",
+    )
+    srv.stop()
+    blobs = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.name.startswith("consult.db"))
+    assert b"XJ4P" not in blobs and b"KQ8W" not in blobs
+
+
+def test_a_key_file_others_can_read_is_refused(tmp_path, monkeypatch):
+    from console import settings
+
+    key_file = tmp_path / "loose.key"
+    crypto.write_key_file(key_file, crypto.keyring())
+    key_file.chmod(0o644)
+    monkeypatch.setattr(settings, "DATA_KEY_FILE", str(key_file))
+    with pytest.raises(crypto.KeyError_, match="chmod 600"):
+        crypto.load()

@@ -199,6 +199,13 @@ def test_a_restart_across_the_doors_and_the_start_applies_both_once(tmp_path):
         assert _types(engine, meetup_id) == ["doors_opened", "meetup_started"]
         page = Staff(srv, "manager").http.get(f"/meetups/{meetup_id}").text
         assert "の処理を再開時に実施" in page
+        from console.eventlog import replay
+
+        with Session(engine) as db:
+            planned_doors = db.get(Meetup, meetup_id).doors_at
+        assert (
+            replay(engine, meetup_id).opened_at == planned_doors
+        )  # its true time, not the restart
         assert re.search(r"開催中", page)
     finally:
         srv.stop()

@@ -6,6 +6,7 @@ from sqlmodel import Session, select
 
 from console import events as ev
 from console import forms
+from console.commands.consultations import end_open_consultation
 from console.commands.moderation import refuse_blocked_entry
 from console.eventlog import Decide, Refused
 from console.models import Meetup, Participant, Staff, utcnow
@@ -18,6 +19,9 @@ def _participant(db: Session, participant_id: int) -> Participant:
     if participant is None:
         raise Refused("参加者が見つかりません。")
     return participant
+
+
+CONSULT_VIA_QUEUE = "個別相談室へは「相談希望を記録」から、相談員が担当して案内します。"
 
 
 def _starts_at(db: Session, state: LiveState):
@@ -45,6 +49,8 @@ def enter(form: Mapping[str, str], actor: Staff) -> Decide:
             raise Refused("この開催回は終了しているため、入室を記録できません。")
         if not state.is_open:
             raise Refused("まだ入室受付が始まっていないため、入室を記録できません。")
+        if space == Space.CONSULTATION:
+            raise Refused(CONSULT_VIA_QUEUE)
         refusal = refuse_blocked_entry(db, state, participant, space)
         if refusal is not None:
             return refusal
@@ -65,6 +71,12 @@ def move(form: Mapping[str, str], actor: Staff) -> Decide:
 
     def decide(db: Session, state: LiveState) -> ev.Body:
         participant, presence = _present(db, state, participant_id)
+        if space == Space.CONSULTATION:
+            raise Refused(CONSULT_VIA_QUEUE)
+        if state.room_of(participant_id):
+            raise Refused(
+                f"「{participant.display_name}」さんは相談中です。相談室の「相談を終了」を使ってください。"
+            )
         if presence.space == space:
             raise Refused(f"「{participant.display_name}」さんはすでに{space.label}にいます。")
         return ev.ParticipantMoved(
@@ -95,8 +107,8 @@ def mark(form: Mapping[str, str], actor: Staff) -> Decide:
 def leave(form: Mapping[str, str], actor: Staff) -> Decide:
     participant_id = forms.positive_id(form, "participant_id", label="参加者")
 
-    def decide(db: Session, state: LiveState) -> ev.Body:
+    def decide(db: Session, state: LiveState):
         _present(db, state, participant_id)
-        return ev.ParticipantLeft(participant_id=participant_id)
+        return ev.ParticipantLeft(participant_id=participant_id), end_open_consultation
 
     return decide

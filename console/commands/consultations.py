@@ -240,7 +240,7 @@ def confirm_handoff(form: Mapping[str, str], actor: Staff) -> Decide:
         handoff = db.get(Handoff, handoff_id)
         if handoff is None or handoff.method != "email":
             raise Refused("共有が見つかりません。", status=404)
-        _record(db, state, handoff.record_id)
+        _shareable(db, state, handoff.record_id)  # consent may have been withdrawn since
         if handoff.confirmed_by is not None:
             raise Refused("この共有はすでに確認済みです。")
         if handoff.prepared_by == actor.id:
@@ -290,3 +290,12 @@ def phone_handoff(form: Mapping[str, str], actor: Staff) -> Decide:
         return ev.PhoneHandoffRecorded(handoff_id=handoff.id, record_id=record_id)
 
     return decide
+
+
+def end_open_consultation(db: Session, event: ev.Recorded, before: LiveState) -> None:
+    """A participant who leaves the meetup mid-consultation ends it; the record stays a draft."""
+    room = before.room_of(event.body.participant_id)
+    if room is not None:
+        record = db.get(ConsultationRecord, before.rooms[room].record_id)
+        record.ended_at = event.at
+        db.add(record)

@@ -107,6 +107,8 @@ def _end_open_consultations(db: Session, event: ev.Recorded, before: LiveState) 
             col(ConsultationRecord.ended_at).is_(None),
         )
     )
+    planned = event.body.scheduled_at
+    ended = min(datetime.fromisoformat(planned), event.at) if planned else event.at
     for record in records:
-        record.ended_at = event.at
+        record.ended_at = ended
         db.add(record)

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from console import events as ev
 from console import forms, wardreports
+from console.commands.consultations import end_open_consultation
 from console.eventlog import Decide, Refused
 from console.models import Block, Participant, Staff
 from console.state import LiveState
@@ -127,7 +128,12 @@ def force_exit(form: Mapping[str, str], actor: Staff) -> Decide:
             reason=reason,
             immediate=immediate,
         )
-        return body, wardreports.forced_exit
+
+        def effects(db: Session, event: ev.Recorded, before: LiveState) -> None:
+            end_open_consultation(db, event, before)
+            wardreports.forced_exit(db, event, before)
+
+        return body, effects
 
     return decide
 
