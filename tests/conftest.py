@@ -113,6 +113,33 @@ def make_server(database_url: str, tmp: Path, **extra_env: str) -> Server:
     return Server(url=f"http://127.0.0.1:{free_port()}", database_url=database_url, env=env)
 
 
+def start_with_mail(database_url: str, tmp: Path, **extra_env: str) -> tuple[Server, int]:
+    """A started server whose outbox sends to an SMTP port on loopback (plain SMTP, as
+    aiosmtpd speaks), polling often; returns it and that port."""
+    smtp_port = free_port()
+    server = make_server(
+        database_url,
+        tmp,
+        SMTP_HOST="127.0.0.1",
+        SMTP_PORT=str(smtp_port),
+        SMTP_STARTTLS="false",
+        OUTBOX_INTERVAL_SECONDS="0.2",
+        OUTBOX_RETRY_BASE_SECONDS="0.2",
+        **extra_env,
+    )
+    return server.start(), smtp_port
+
+
+def wait_for(predicate, timeout: float = 10.0):
+    """Poll until `predicate()` is truthy; return its value or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(0.1)
+    raise AssertionError("condition not met in time")
+
+
 def empty_postgres():
     """An engine on the test database with an empty schema, or a skip/fail saying why not."""
     engine = make_engine(PG_URL)

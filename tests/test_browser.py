@@ -241,21 +241,12 @@ async def test_consultation_from_queue_to_helpline_email(browser, tmp_path):
     prepares a handoff; another counsellor confirms; the email arrives."""
     import asyncio
 
-    from .conftest import Staff, free_port, make_server, new_participant, seed
+    from .conftest import Staff, new_participant, seed, start_with_mail
     from .smtp import start_smtp
 
     url = f"sqlite:///{tmp_path / 'e2e-consult.db'}"
     engine, meetup = seed(url)
-    smtp_port = free_port()
-    srv = make_server(
-        url,
-        tmp_path,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(smtp_port),
-        SMTP_STARTTLS="false",
-        HELPLINE_ADDRESS="helpline@example.org",
-        OUTBOX_INTERVAL_SECONDS="0.3",
-    ).start()
+    srv, smtp_port = start_with_mail(url, tmp_path, HELPLINE_ADDRESS="helpline@example.org")
     controller, inbox = start_smtp(smtp_port)
     try:
         person = new_participant(engine, "相談希望")

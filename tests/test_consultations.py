@@ -11,7 +11,7 @@ from sqlmodel import Session, func, select
 from console import crypto
 from console.models import AuditEntry, ConsultationRecord, Handoff, OutboxMessage
 
-from .conftest import ROOT, Staff, free_port, make_server, new_meetup, new_participant, seed
+from .conftest import ROOT, Staff, new_meetup, new_participant, seed, start_with_mail, wait_for
 from .smtp import start_smtp
 
 HELPLINE = "hikikomori-helpline@example.org"
@@ -22,28 +22,9 @@ SECRET = "父との関係で夜眠れない日が続いている(固有の確認
 def world(tmp_path):
     url = f"sqlite:///{tmp_path / 'consult.db'}"
     engine, _ = seed(url)
-    smtp_port = free_port()
-    srv = make_server(
-        url,
-        tmp_path,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(smtp_port),
-        SMTP_STARTTLS="false",  # aiosmtpd on loopback speaks plain SMTP
-        HELPLINE_ADDRESS=HELPLINE,
-        OUTBOX_INTERVAL_SECONDS="0.2",
-        OUTBOX_RETRY_BASE_SECONDS="0.2",
-    ).start()
+    srv, smtp_port = start_with_mail(url, tmp_path, HELPLINE_ADDRESS=HELPLINE)
     yield srv, engine, smtp_port, tmp_path
     srv.stop()
-
-
-def wait_for(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def consult(engine, srv) -> tuple[int, Staff, ConsultationRecord]:

@@ -8,7 +8,7 @@ from sqlmodel import Session, func, select
 
 from console.models import Block, EventRow, OutboxMessage, WardReport
 
-from .conftest import Staff, free_port, make_server, new_meetup, new_participant, seed
+from .conftest import Staff, new_meetup, new_participant, seed, start_with_mail, wait_for
 from .smtp import start_smtp
 
 WARD = "hikikomori-ward@example.org"
@@ -19,17 +19,7 @@ def world(tmp_path):
     """A server of its own whose ward reports go to an SMTP port chosen here."""
     url = f"sqlite:///{tmp_path / 'moderation.db'}"
     engine, _ = seed(url)
-    smtp_port = free_port()
-    srv = make_server(
-        url,
-        tmp_path,
-        SMTP_HOST="127.0.0.1",
-        SMTP_PORT=str(smtp_port),
-        WARD_REPORT_ADDRESS=WARD,
-        SMTP_STARTTLS="false",  # aiosmtpd on loopback speaks plain SMTP
-        OUTBOX_INTERVAL_SECONDS="0.2",
-        OUTBOX_RETRY_BASE_SECONDS="0.2",
-    ).start()
+    srv, smtp_port = start_with_mail(url, tmp_path, WARD_REPORT_ADDRESS=WARD)
     yield srv, engine, smtp_port
     srv.stop()
 
@@ -45,15 +35,6 @@ def open_meetup_with(engine, manager: Staff, person) -> int:
         == 200
     )
     return meetup_id
-
-
-def wait_for(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(0.1)
-    raise AssertionError("condition not met in time")
 
 
 def count(engine, model, **where) -> int:
