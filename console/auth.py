@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -158,8 +159,6 @@ def lookup(engine: Engine, token: str | None) -> tuple[Staff, StaffSession] | No
 
 
 async def current(conn: HTTPConnection) -> tuple[Staff, StaffSession] | None:
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(lookup, conn.app.state.engine, conn.cookies.get(COOKIE))
 
 

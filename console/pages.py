@@ -222,14 +222,12 @@ def _participants(engine, staff_id: int) -> list[Participant]:
 
 
 @guarded(Action.VIEW_PARTICIPANT_NAMES)
-async def participants(request: Request, *, error: str = "", status: int = 200) -> Response:
+async def participants(request: Request) -> Response:
     people = await run_in_threadpool(_participants, _engine(request), request.state.staff.id)
     return page(
         request,
         "participants.html",
-        status,
         people=people,
-        error=error,
         AgeBracket=AgeBracket,
         District=District,
         Gender=Gender,
