@@ -20,6 +20,7 @@ from console import (
     jobs,
     moderation_pages,
     pages,
+    report_pages,
     schedule,
     settings,
 )
@@ -120,6 +121,26 @@ routes = [
         methods=["POST"],
     ),
     Route("/reports", moderation_pages.ward_reports, methods=["GET"]),
+    Route("/meetups/{meetup_id:int}/summary", report_pages.summary, methods=["GET"]),
+    Route(
+        "/meetups/{meetup_id:int}/summary.{fmt:export}",
+        report_pages.summary_export,
+        methods=["GET"],
+    ),
+    Route("/monthly", report_pages.monthly_index, methods=["GET"]),
+    Route("/monthly/{year:int}/{month:int}", report_pages.monthly_report, methods=["GET"]),
+    Route(
+        "/monthly/{year:int}/{month:int}/v{version:int}.{fmt:export}",
+        report_pages.monthly_export,
+        methods=["GET"],
+    ),
+    Route("/monthly/{year:int}/{month:int}/text", report_pages.monthly_text, methods=["POST"]),
+    Route(
+        "/monthly/{year:int}/{month:int}/finalise", report_pages.monthly_finalise, methods=["POST"]
+    ),
+    Route(
+        "/monthly/{year:int}/{month:int}/correct", report_pages.monthly_correct, methods=["POST"]
+    ),
     Route("/healthz", pages.health, methods=["GET"]),
     WebSocketRoute("/live/{meetup_id:int}", live_endpoint),
     Mount("/static", StaticFiles(directory=settings.ROOT / "static"), name="static"),

@@ -9,7 +9,7 @@ from console import eventlog
 from console import events as ev
 from console.auth import hash_password
 from console.db import transaction
-from console.models import Meetup, Participant, Staff
+from console.models import ConsultationRecord, Meetup, Participant, Staff
 from console.settings import TZ
 from console.state import LiveState
 from console.vocab import MeetupStatus
@@ -81,6 +81,7 @@ def seed(engine: Engine) -> Meetup:
         ).first()
     if meetup is None:
         meetup = _running_meetup(engine)
+    _past_meetup(engine)
     return meetup
 
 
@@ -189,17 +190,110 @@ def _running_meetup(engine: Engine) -> Meetup:
             ),
         ),
     ]
-    state = LiveState(meetup_id=meetup.id)
-    for n, (minutes, actor, body) in enumerate(script, start=1):
-        at = now + timedelta(minutes=minutes)
+    play(engine, meetup.id, [(now + timedelta(minutes=m), a, b) for m, a, b in script])
+    return meetup
+
+
+def play(engine: Engine, meetup_id: int, script) -> None:
+    """Append each (time, actor, body) of a script through the event log's only writer."""
+    state = LiveState(meetup_id=meetup_id)
+    for n, (at, actor, body) in enumerate(script, start=1):
         appended = eventlog.append(
             engine,
-            meetup_id=meetup.id,
-            command_id=f"demo:{meetup.id}:{n}",
+            meetup_id=meetup_id,
+            command_id=f"demo:{meetup_id}:{n}",
             actor_id=actor,
             state=state,
             decide=lambda _db, _state, body=body: body,
             now=lambda at=at: at,
         )
         state = eventlog.apply(state, appended.event)
-    return meetup
+
+
+def _past_meetup(engine: Engine) -> None:
+    """Last month's session, closed, so the summary and the monthly report have figures."""
+    today = datetime.now(TZ).date()
+    first = (today.replace(day=1) - timedelta(days=1)).replace(day=1)
+    day = first + timedelta(days=(6 - first.weekday()) % 7 + 14)  # the third Sunday
+    doors = datetime(day.year, day.month, day.day, 13, 45, tzinfo=TZ).astimezone(UTC)
+    with transaction(engine) as db:
+        if db.exec(select(Meetup).where(Meetup.date == day)).first() is not None:
+            return
+        staff = {s.login_id: s.id for s in db.exec(select(Staff))}
+        people = {p.code: p.id for p in db.exec(select(Participant))}
+        meetup = Meetup(
+            date=day,
+            doors_at=doors,
+            starts_at=doors + timedelta(minutes=15),
+            ends_at=doors + timedelta(minutes=195),
+        )
+        db.add(meetup)
+        db.flush()
+        record = ConsultationRecord(
+            meetup_id=meetup.id,
+            start_seq=0,
+            room=1,
+            participant_id=people["P003"],
+            counsellor_id=staff["counsellor1"],
+            started_at=doors + timedelta(minutes=60),
+            ended_at=doors + timedelta(minutes=95),
+            complete=True,
+            topic="生活",
+            content="生活リズムを整えたいとの相談。",
+            answer="休憩スペースの使い方と区の窓口を案内。",
+        )
+        db.add(record)
+        db.flush()
+        meetup_id, record_id = meetup.id, record.id
+    m, f, c1, sup = staff["manager"], staff["facilitator"], staff["counsellor1"], staff["support"]
+    p = [people[f"P{i:03d}"] for i in range(1, 11)]
+    script: list[tuple[int, int | None, ev.Body]] = [(0, m, ev.DoorsOpened())]
+    script += [
+        (1, sid, ev.StaffOnDuty(staff_id=sid, post=post))
+        for sid, post in [
+            (m, "overall"),
+            (f, "exchange"),
+            (c1, "consultation"),
+            (staff["counsellor2"], "consultation"),
+            (staff["counsellor3"], "rest"),
+            (sup, "info"),
+        ]
+    ]
+    script += [
+        (5 + i, sup, ev.ParticipantEntered(participant_id=pid, space="exchange", late=False))
+        for i, pid in enumerate(p[:6])
+    ]
+    script.append((15, m, ev.MeetupStarted()))
+    script += [
+        (30 + 10 * i, sup, ev.ParticipantEntered(participant_id=pid, space="rest", late=True))
+        for i, pid in enumerate(p[6:])
+    ]
+    script += [
+        (40, f, ev.ParticipantMoved(participant_id=p[1], from_space="exchange", to_space="info")),
+        (55, sup, ev.ConsultationRequested(participant_id=p[2])),
+        (
+            60,
+            c1,
+            ev.ConsultationStarted(
+                request_seq=20, participant_id=p[2], room=1, counsellor_id=c1, record_id=record_id
+            ),
+        ),
+        (
+            95,
+            c1,
+            ev.ConsultationEnded(
+                participant_id=p[2], room=1, to_space="exchange", record_id=record_id
+            ),
+        ),
+        (
+            100,
+            c1,
+            ev.ConsultationRecordSaved(
+                record_id=record_id, participant_id=p[2], complete=True, topic="生活"
+            ),
+        ),
+        (120, sup, ev.ParticipantLeft(participant_id=p[4])),
+        (150, f, ev.StaffNotePosted(text="交流スペースで自己紹介の輪ができた。", for_report=True)),
+        (195, None, ev.MeetupClosed(reason="schedule")),
+    ]
+    play(engine, meetup_id, [(doors + timedelta(minutes=m), a, b) for m, a, b in script])

@@ -217,3 +217,28 @@ class Notice(SQLModel, table=True):
     key: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     text: str = Field(max_length=500)
+
+
+class MonthlyReport(SQLModel, table=True):
+    """One version of a monthly report (spec 6(7)). A draft's figures come from the log as it
+    stands; finalising freezes them in `snapshot` and the row never changes again. A correction
+    is the next version, a new draft."""
+
+    __table_args__ = (UniqueConstraint("year", "month", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    month: int
+    version: int = 1
+    status: str = Field(default="draft", max_length=8)  # draft | final
+    notable: str = Field(default="", sa_column=Column(Encrypted("monthly.notable"), nullable=False))
+    ward_items: str = Field(
+        default="", sa_column=Column(Encrypted("monthly.ward_items"), nullable=False)
+    )
+    correction_reason: str | None = Field(default=None, max_length=500)
+    snapshot: str | None = None  # the finalised Document as JSON: counts only
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    created_by: int = Field(foreign_key="staff.id")
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    finalised_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    finalised_by: int | None = Field(default=None, foreign_key="staff.id")

@@ -12,11 +12,10 @@ from starlette.responses import Response
 
 from console import eventlog
 from console import events as ev
+from console.audit import audited_read
 from console.auth import guarded
 from console.commands.moderation import current_block
-from console.db import transaction
 from console.models import (
-    AuditEntry,
     Block,
     EventRow,
     Meetup,
@@ -27,13 +26,6 @@ from console.models import (
 from console.pages import page, refuse
 from console.permissions import Action
 from console.settings import TZ
-
-
-def _audited(engine, staff_id: int, action: str, target: str, read):
-    with transaction(engine) as db:
-        db.add(AuditEntry(staff_id=staff_id, action=action, target=target))
-        return read(db)
-
 
 MODERATION_TYPES = [
     ev.FlagRaised.type,
@@ -63,7 +55,7 @@ async def history(request: Request) -> Response:
         return person, entries, current_block(db, participant_id), _latest_meetup(db)
 
     person, entries, block, latest = await run_in_threadpool(
-        _audited,
+        audited_read,
         request.app.state.engine,
         request.state.staff.id,
         "moderation.history",
@@ -107,7 +99,7 @@ async def blocks(request: Request) -> Response:
         return rows, _latest_meetup(db)
 
     rows, latest = await run_in_threadpool(
-        _audited, request.app.state.engine, request.state.staff.id, "blocks.list", "all", read
+        audited_read, request.app.state.engine, request.state.staff.id, "blocks.list", "all", read
     )
     directory = await run_in_threadpool(request.app.state.hub.directory, 0)
     return page(request, "blocks.html", rows=rows, latest=latest, d=directory)
@@ -126,6 +118,11 @@ async def ward_reports(request: Request) -> Response:
         return [(r, mails.get(f"ward-report:{r.meetup_id}:{r.event_seq}")) for r in reports]
 
     reports = await run_in_threadpool(
-        _audited, request.app.state.engine, request.state.staff.id, "ward_reports.list", "all", read
+        audited_read,
+        request.app.state.engine,
+        request.state.staff.id,
+        "ward_reports.list",
+        "all",
+        read,
     )
     return page(request, "reports.html", reports=reports)

@@ -34,6 +34,9 @@ class Action(StrEnum):
     READ_RECORD = "read_record"
     WRITE_RECORD = "write_record"
     HANDOFF = "handoff"
+    VIEW_REPORTS = "view_reports"
+    VIEW_REPORT_NOTES = "view_report_notes"
+    EDIT_MONTHLY = "edit_monthly"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -73,6 +76,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_RECORD: frozenset({M, C}),
     Action.WRITE_RECORD: frozenset({M, C}),
     Action.HANDOFF: frozenset({M, C}),
+    # Post-session summaries and monthly reports (spec 6(7)): the manager writes and submits
+    # them; the ward reads the figures (finalised monthly reports only), never staff notes.
+    Action.VIEW_REPORTS: frozenset({M, W}),
+    Action.VIEW_REPORT_NOTES: frozenset({M}),
+    Action.EDIT_MONTHLY: frozenset({M}),
 }
 
 

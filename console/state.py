@@ -151,15 +151,17 @@ def _apply(state: LiveState, event: ev.Recorded) -> LiveState:
     body = event.body
     match body:
         case ev.DoorsOpened():
-            return replace(state, status=MeetupStatus.DOORS_OPEN, opened_at=_when(event))
+            return replace(state, status=MeetupStatus.DOORS_OPEN, opened_at=effective_at(event))
         case ev.MeetupStarted():
-            opened = state.opened_at or _when(event)
+            opened = state.opened_at or effective_at(event)
             return replace(state, status=MeetupStatus.IN_SESSION, opened_at=opened)
         case ev.WrapUpNoticed():
             return replace(state, wrap_up=True)
         case ev.MeetupClosed():
             return _with_duty(
-                replace(state, status=MeetupStatus.CLOSED, present={}, closed_at=_when(event)),
+                replace(
+                    state, status=MeetupStatus.CLOSED, present={}, closed_at=effective_at(event)
+                ),
                 {},
                 event,
             )
@@ -252,7 +254,7 @@ def _apply(state: LiveState, event: ev.Recorded) -> LiveState:
     raise TypeError(f"no fold for {body.type}")
 
 
-def _when(event: ev.Recorded) -> datetime:
+def effective_at(event: ev.Recorded) -> datetime:
     """When a transition took effect: its planned time when the schedule caught it up late
     (so people still present are recorded as leaving at the close, not at the restart)."""
     planned = getattr(event.body, "scheduled_at", "")

@@ -1,0 +1,329 @@
+"""The `report` scenario: a synthetic history of many sessions, then the reports over it.
+
+The history is built once per size into `var/bench/history-<sessions>x<participants>x<events>.db`
+(with its own data key beside it) and reused: building 4 M encrypted events takes minutes and is
+not what is measured. Sessions are spread 100 to a fiscal year; every session is a plausible
+three hours (entries, moves, marks, notes, consultations, flags, warnings, leaving and coming
+back, incidents, handoffs) whose events are valid for the live-state fold.
+"""
+
+import random
+import statistics
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from console import crypto
+from console import events as ev
+from console.db import make_engine, migrate, transaction
+from console.demo import seed as seed_demo
+from console.exports import to_xlsx
+from console.models import EventRow, Meetup, Participant, Staff
+from console.reports import FreeText, build_monthly, build_summary
+from console.settings import TZ
+
+ROOT = Path(__file__).resolve().parent.parent
+PER_YEAR = 100
+SPACES = ["exchange", "rest", "info"]
+TOPICS = ["生活", "家族関係", "就労", "就学", "健康", "居場所"]
+
+
+def _script(rng: random.Random, people: list[int], staff: dict[str, int], events: int, doors):
+    """(time, actor, body) for one session of about `events` events."""
+    start, end = doors + timedelta(minutes=15), doors + timedelta(minutes=195)
+    m, f, c1, sup = staff["manager"], staff["facilitator"], staff["counsellor1"], staff["support"]
+    out = [(doors, m, ev.DoorsOpened())]
+    for sid, post in [(m, "overall"), (f, "exchange"), (c1, "consultation")]:
+        out.append((doors, sid, ev.StaffOnDuty(staff_id=sid, post=post)))
+    out += [
+        (
+            doors,
+            staff["counsellor2"],
+            ev.StaffOnDuty(staff_id=staff["counsellor2"], post="consultation"),
+        ),
+        (doors, staff["counsellor3"], ev.StaffOnDuty(staff_id=staff["counsellor3"], post="rest")),
+        (doors, sup, ev.StaffOnDuty(staff_id=sup, post="info")),
+    ]
+    where: dict[int, str] = {}
+    attended: set[int] = set()
+    waiting: dict[int, int] = {}  # participant -> request seq
+    room: int | None = None  # participant in room 1
+    record = 0  # that consultation's record id
+    rest = events - len(out) - 2
+    step = (end - doors - timedelta(minutes=1)) / max(1, rest)
+    started = False
+    arrivals = sorted(rng.sample(range(rest), min(len(people), rest)))
+    queue = list(people)
+    for n in range(rest):
+        if len(out) >= events - 1:
+            break
+        at = doors + step * n
+        if not started and at >= start:
+            out.append((start, m, ev.MeetupStarted()))
+            started = True
+        if arrivals and n == arrivals[0]:
+            arrivals.pop(0)
+            pid = queue.pop()
+            where[pid] = rng.choice(SPACES)
+            out.append(
+                (at, sup, ev.ParticipantEntered(participant_id=pid, space=where[pid], late=started))
+            )
+            attended.add(pid)
+            continue
+        present = [p for p in where if p != room]
+        roll = rng.random()
+        if not present:
+            out.append((at, f, ev.StaffNotePosted(text=f"様子を見ています {n}")))
+        elif roll < 0.45:
+            pid = rng.choice(present)
+            to = rng.choice([s for s in SPACES if s != where[pid]])
+            out.append(
+                (
+                    at,
+                    sup,
+                    ev.ParticipantMoved(participant_id=pid, from_space=where[pid], to_space=to),
+                )
+            )
+            where[pid] = to
+        elif roll < 0.65:
+            pid = rng.choice(present)
+            out.append(
+                (
+                    at,
+                    f,
+                    ev.ParticipantMarked(
+                        participant_id=pid, mark=rng.choice(["talking", "listening"])
+                    ),
+                )
+            )
+        elif roll < 0.80:
+            out.append(
+                (at, f, ev.StaffNotePosted(text=f"交流の様子 {n}", for_report=rng.random() < 0.02))
+            )
+        elif roll < 0.86:
+            pid = rng.choice(present)
+            waiting.pop(pid, None)
+            del where[pid]
+            out.append((at, sup, ev.ParticipantLeft(participant_id=pid)))
+        elif roll < 0.92:
+            back = [p for p in attended if p not in where]
+            if back:
+                pid = rng.choice(back)
+                where[pid] = "exchange"
+                out.append(
+                    (
+                        at,
+                        sup,
+                        ev.ParticipantEntered(participant_id=pid, space="exchange", late=False),
+                    )
+                )
+            else:
+                out.append((at, f, ev.StaffNotePosted(text="特記事項なし")))
+        elif roll < 0.96:
+            if room is not None:
+                out.append(
+                    (
+                        at,
+                        c1,
+                        ev.ConsultationEnded(
+                            participant_id=room, room=1, to_space="rest", record_id=record
+                        ),
+                    )
+                )
+                out.append(
+                    (
+                        at,
+                        c1,
+                        ev.ConsultationRecordSaved(
+                            record_id=record,
+                            participant_id=room,
+                            complete=True,
+                            topic=rng.choice(TOPICS),
+                        ),
+                    )
+                )
+                if rng.random() < 0.2:
+                    out.append((at, c1, ev.HandoffConfirmed(handoff_id=record, record_id=record)))
+                where[room] = "rest"
+                room = None
+            else:
+                pid = rng.choice(present)
+                if pid in waiting:
+                    room, record = pid, len(out) + 1
+                    out.append(
+                        (
+                            at,
+                            c1,
+                            ev.ConsultationStarted(
+                                request_seq=waiting.pop(pid),
+                                participant_id=pid,
+                                room=1,
+                                counsellor_id=c1,
+                                record_id=record,
+                            ),
+                        )
+                    )
+                    where[pid] = "consultation"
+                else:
+                    waiting[pid] = len(out) + 1  # its seq once appended (seqs start at 1)
+                    out.append((at, sup, ev.ConsultationRequested(participant_id=pid)))
+        elif roll < 0.995:
+            pid = rng.choice(present)
+            out.append(
+                (
+                    at,
+                    f,
+                    ev.FlagRaised(
+                        participant_id=pid,
+                        description="",
+                        space=where[pid],
+                        reason="abuse",
+                        note="",
+                    ),
+                )
+            )
+            out.append(
+                (
+                    at,
+                    f,
+                    ev.WarningGiven(
+                        participant_id=pid, rule="abuse", wording="注意", flag_seq=len(out)
+                    ),
+                )
+            )
+        else:
+            out.append(
+                (
+                    at,
+                    sup,
+                    ev.IncidentRecorded(
+                        kind="system", what="通信障害", police=False, fire=False, actions="再接続"
+                    ),
+                )
+            )
+    if not started:
+        out.append((start, m, ev.MeetupStarted()))
+    out.append((end, None, ev.MeetupClosed(reason="schedule")))
+    return out
+
+
+def build(path: Path, sessions: int, participants: int, events: int) -> float:
+    """Write the history; returns the seconds it took."""
+    began = time.perf_counter()
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    seed_demo(engine)
+    rng = random.Random(2026)
+    with transaction(engine) as db:
+        staff = {s.login_id: s.id for s in db.exec(select(Staff))}
+        pool = []
+        for i in range(max(participants * 20, 2000)):
+            person = Participant(
+                code=f"H{i:06d}",
+                display_name=f"参加者{i}",
+                age_bracket=rng.choice(["10s", "20s", "30s", "40s", "50s", "unknown"]),
+                district=rng.choice(["shiba", "azabu", "akasaka", "takanawa", "shibaura_konan"]),
+            )
+            db.add(person)
+            pool.append(person)
+        db.flush()
+        pool_ids = [p.id for p in pool]
+    first_year = 2025 - (sessions - 1) // PER_YEAR
+    for n in range(sessions):
+        fy, index = first_year + n // PER_YEAR, n % PER_YEAR
+        day = date(fy, 4, 1) + timedelta(days=index * 365 // PER_YEAR)
+        doors = datetime(day.year, day.month, day.day, 13, 45, tzinfo=TZ).astimezone(UTC)
+        script = _script(rng, rng.sample(pool_ids, participants), staff, events, doors)
+        with transaction(engine) as db:
+            meetup = Meetup(
+                date=day,
+                doors_at=doors,
+                starts_at=doors + timedelta(minutes=15),
+                ends_at=doors + timedelta(minutes=195),
+                status="closed",
+                last_seq=len(script),
+            )
+            db.add(meetup)
+            db.flush()
+            rows = [
+                {
+                    "meetup_id": meetup.id,
+                    "seq": seq,
+                    "type": body.type,
+                    "actor_id": actor,
+                    "participant_id": getattr(body, "participant_id", None),
+                    "at": at,
+                    "payload": body.to_json(),
+                    "command_id": f"h:{meetup.id}:{seq}",
+                }
+                for seq, (at, actor, body) in enumerate(script, start=1)
+            ]
+            db.execute(insert(EventRow), rows)
+        if n % 50 == 49:
+            print(f"    history: {n + 1}/{sessions} sessions", flush=True)
+    engine.dispose()
+    return time.perf_counter() - began
+
+
+def _timed(fn, repeat: int = 3) -> dict:
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - began) * 1000)
+    return {"first_ms": round(times[0], 1), "median_ms": round(statistics.median(times), 1)}
+
+
+def measure(sessions: int, participants: int, events: int) -> dict:
+    folder = ROOT / "var" / "bench"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"history-{sessions}x{participants}x{events}.db"
+    key = folder / "history.key"
+    if not key.exists():
+        crypto.create_key_file(key)
+    previous = crypto.keyring()
+    crypto.use(crypto.Keyring.from_json(key.read_text()))
+    try:
+        out: dict = {
+            "sessions": sessions,
+            "participants": participants,
+            "events_per_session": events,
+        }
+        if not path.exists():
+            partial = path.with_suffix(".partial")
+            partial.unlink(missing_ok=True)
+            out["history_build_seconds"] = round(build(partial, sessions, participants, events), 1)
+            partial.rename(path)
+        engine = make_engine(f"sqlite:///{path}")
+        with Session(engine) as db:
+            out["events_total"] = db.exec(select(EventRow.id).order_by(EventRow.id.desc())).first()
+            last = db.exec(select(Meetup).order_by(Meetup.date.desc())).first()
+        year = last.date.year if last.date.month >= 4 else last.date.year - 1
+        february = (year + 1, 2)  # late in the year: the cumulative column covers ~90 sessions
+        march = (year + 1, 3)
+
+        def summary():
+            with Session(engine) as db:
+                assert build_summary(db, last.id) is not None
+
+        def monthly():
+            with Session(engine) as db:
+                build_monthly(db, *february, FreeText())
+
+        def fiscal_xlsx():
+            with Session(engine) as db:
+                to_xlsx(build_monthly(db, *march, FreeText()))
+
+        out["summary"] = _timed(summary)
+        print(f"  post-session summary ({events} events): {out['summary']}", flush=True)
+        out["monthly"] = _timed(monthly)
+        print(f"  monthly report {february[0]}-{february[1]:02d}: {out['monthly']}", flush=True)
+        out["fiscal_year_xlsx"] = _timed(fiscal_xlsx, repeat=2)
+        print(f"  fiscal-year xlsx (March report): {out['fiscal_year_xlsx']}", flush=True)
+        engine.dispose()
+        return out
+    finally:
+        crypto.use(previous)
