@@ -2,7 +2,8 @@
 
 Dashboards connect to `/`; the benchmark connects once to `/publish` and sends "<seq> <size>";
 the server broadcasts a message of exactly <size> bytes ending in the same `#live-seq` marker
-the console's frames carry, so the same client measures both.
+the console's frames carry, so the same client measures both. Like the console, it does not
+compress.
 
     python bench/bare_server.py <port>
 """
@@ -34,7 +35,7 @@ async def handler(ws) -> None:
 
 
 async def main(port: int) -> None:
-    async with serve(handler, "127.0.0.1", port, max_size=None):
+    async with serve(handler, "127.0.0.1", port, max_size=None, compression=None):
         print("ready", flush=True)
         await asyncio.Future()
 

@@ -20,6 +20,9 @@ def serve(host: str, port: int) -> None:
         host=host,
         port=port,
         ws="websockets-sansio",
+        # Frames are small HTML; per-socket deflate would cost CPU for every dashboard and
+        # mixes participants' names with other text in one compressed stream.
+        ws_per_message_deflate=False,
         proxy_headers=True,
         timeout_graceful_shutdown=5,
         log_level="info",

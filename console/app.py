@@ -86,6 +86,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     await hub.load_open()
     app.state.engine, app.state.hub = engine, hub
     listener = asyncio.create_task(bus.listen(engine, hub))
+    heartbeat = asyncio.create_task(hub.beat(settings.LIVE_HEARTBEAT_SECONDS))
     scheduler = jobs.start(engine, hub)  # in the loop: the scheduler runs its jobs here
     app.state.scheduler = scheduler
     await jobs.catch_up()
@@ -94,9 +95,10 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     finally:
         scheduler.shutdown(wait=False)
         hub.close_all(1012)
-        listener.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await listener
+        for task in (listener, heartbeat):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         engine.dispose()
 
 

@@ -11,7 +11,9 @@ from console.models import AuditEntry
 T = TypeVar("T")
 
 
-def audited_read(engine, staff_id: int, action: str, target: str, read: Callable[[Session], T]) -> T:
+def audited_read(
+    engine, staff_id: int, action: str, target: str, read: Callable[[Session], T]
+) -> T:
     """Record who reads what (committed first: an attempt is audited too), then run `read` in
     a read transaction of its own, so a long read never holds the database's write lock."""
     with transaction(engine) as db:

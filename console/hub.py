@@ -9,6 +9,7 @@ with close code 1013 and resumes from its last seq when the browser reconnects.
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 
 import anyio
@@ -25,8 +26,12 @@ from console.vocab import MeetupStatus
 
 log = logging.getLogger(__name__)
 
-CLOSE = object()
-RECENT = 50  # timeline lines and notes shown on a fresh page or a resync  # queued to tell a subscriber's writer to close its socket
+CLOSE = object()  # queued to tell a subscriber's writer to close its socket
+HEARTBEAT = object()  # queued to every subscriber now and then: check the login, say "alive"
+DIRECTORY_SECONDS = 5.0  # how long rendering may reuse names without looking again
+# Events after which names or markers shown beside them may have changed.
+DIRECTORY_CHANGES = {ev.WarningGiven.type, ev.ParticipantBlocked.type, ev.ParticipantUnblocked.type}
+RECENT = 50  # timeline lines and notes shown on a fresh page or a resync
 
 
 @dataclass(eq=False)
@@ -44,6 +49,11 @@ class Subscriber:
             self.queue.put_nowait((seq, frame))
         except asyncio.QueueFull:
             self.close()
+
+    def tick(self) -> None:
+        """Queue a heartbeat unless the socket is closing or already has plenty to do."""
+        if not self.overflowed and not self.queue.full():
+            self.queue.put_nowait((HEARTBEAT, None))
 
     def close(self, code: int = 1013) -> None:
         """Drop what is queued and tell the writer to close with `code`. 1012 and 1013 make
@@ -68,6 +78,7 @@ class Hub:
         self.queue_size = queue_size
         self._meetups: dict[int, LiveMeetup] = {}
         self._loading = asyncio.Lock()
+        self._directories: dict[int, tuple[float, Directory]] = {}
 
     async def live(self, meetup_id: int) -> LiveMeetup:
         """The meetup's live state, folded from the log on first use. Refused if unknown."""
@@ -94,6 +105,24 @@ class Hub:
         with Session(self.engine) as db:
             return Directory.load(db, meetup_id)
 
+    async def names(
+        self, meetup_id: int, events: list[ev.Recorded] = (), *, fresh: bool = False
+    ) -> Directory:
+        """The directory for rendering live frames, reused for a few seconds instead of read
+        for every event and every socket; read again at once when `events` mention someone
+        it does not know or change what is shown beside names."""
+        cached = self._directories.get(meetup_id)
+        if (
+            not fresh
+            and cached is not None
+            and time.monotonic() - cached[0] < DIRECTORY_SECONDS
+            and not any(_changes(event, cached[1]) for event in events)
+        ):
+            return cached[1]
+        directory = await anyio.to_thread.run_sync(self.directory, meetup_id)
+        self._directories[meetup_id] = (time.monotonic(), directory)
+        return directory
+
     async def deliver(self, meetup_id: int, events: list[ev.Recorded]) -> None:
         """Fold committed events into live state and fan them out. Never raises."""
         try:
@@ -114,7 +143,7 @@ class Hub:
             return
         if fresh[0].seq != live.state.seq + 1:
             fresh = await anyio.to_thread.run_sync(self._read_since, meetup_id, live.state.seq)
-        directory = await anyio.to_thread.run_sync(self.directory, meetup_id)
+        directory = await self.names(meetup_id, fresh)
         # No await from here on: a socket subscribing meanwhile either sees these events in
         # its snapshot or receives them on its queue, never neither.
         for event in fresh:
@@ -178,11 +207,35 @@ class Hub:
     def unsubscribe(self, live: LiveMeetup, sub: Subscriber) -> None:
         live.subscribers.discard(sub)
 
-    async def view(self, live: LiveMeetup, role: str, state: LiveState | None = None) -> View:
-        directory = await anyio.to_thread.run_sync(self.directory, live.meetup.id)
+    async def view(
+        self, live: LiveMeetup, role: str, state: LiveState | None = None, *, fresh: bool = False
+    ) -> View:
+        """What `role` sees; `fresh` reads names now (a page load) rather than reusing them."""
+        directory = await self.names(live.meetup.id, fresh=fresh)
         return View(live.meetup, state or live.state, role, directory)
+
+    async def beat(self, seconds: float) -> None:
+        """Every `seconds`, a heartbeat to every socket: one timer for all of them rather than
+        a timeout around every frame each socket waits for."""
+        while True:
+            await asyncio.sleep(seconds)
+            for live in self._meetups.values():
+                for sub in live.subscribers:
+                    sub.tick()
 
     def close_all(self, code: int = 1012) -> None:
         for live in self._meetups.values():
             for sub in live.subscribers:
                 sub.close(code)
+
+
+def _changes(event: ev.Recorded, directory: Directory) -> bool:
+    """True when `event` needs names the directory lacks, or changes markers it holds."""
+    body = event.body
+    if body.type in DIRECTORY_CHANGES:
+        return True
+    people = [getattr(body, "participant_id", None)]
+    staff = [event.actor_id, getattr(body, "staff_id", None), getattr(body, "counsellor_id", None)]
+    return any(p is not None and p not in directory.participants for p in people) or any(
+        s is not None and s not in directory.staff for s in staff
+    )

@@ -164,7 +164,7 @@ async def dashboard(request: Request) -> Response:
     except Refused as refused:
         return refuse(request, refused.message, refused.status)
     staff = request.state.staff
-    view = await hub.view(live, staff.role)
+    view = await hub.view(live, staff.role, fresh=True)
     timeline, notes = await run_in_threadpool(hub.history, live.meetup.id, view.state.seq)
     return page(
         request,

@@ -72,6 +72,8 @@ class Server:
                 str(self.port),
                 "--ws",
                 "websockets-sansio",
+                "--ws-per-message-deflate",
+                "false",
                 "--log-level",
                 os.environ.get("TEST_SERVER_LOG", "warning"),
             ],
