@@ -10,23 +10,26 @@ back, incidents, handoffs) whose events are valid for the live-state fold.
 import random
 import statistics
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
 
 from console import crypto
 from console import events as ev
 from console.db import make_engine, migrate, transaction
 from console.demo import seed as seed_demo
 from console.exports import to_xlsx
-from console.models import EventRow, Meetup, Participant, Staff
-from console.reports import FreeText, build_monthly, build_summary
+from console.figures import session_figures
+from console.models import EventRow, FiguresCache, Meetup, Participant, Staff
+from console.reports import FreeText, build_monthly, build_summary, roster_key, staff_roster
 from console.settings import TZ
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_YEAR = 100
+LAST_YEAR = 2025  # the newest fiscal year of the history; earlier ones precede it
 SPACES = ["exchange", "rest", "info"]
 TOPICS = ["生活", "家族関係", "就労", "就学", "健康", "居場所"]
 
@@ -210,8 +213,17 @@ def _script(rng: random.Random, people: list[int], staff: dict[str, int], events
     return out
 
 
+def _shifted(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
 def build(path: Path, sessions: int, participants: int, events: int) -> float:
-    """Write the history; returns the seconds it took."""
+    """Write the history; returns the seconds it took. One fiscal year of sessions is scripted
+    and encrypted once, then copied into the years before it with its times shifted (the same
+    ciphertext is valid in any row: the payload's associated data is the column)."""
     began = time.perf_counter()
     engine = make_engine(f"sqlite:///{path}")
     migrate(engine)
@@ -231,41 +243,116 @@ def build(path: Path, sessions: int, participants: int, events: int) -> float:
             pool.append(person)
         db.flush()
         pool_ids = [p.id for p in pool]
-    first_year = 2025 - (sessions - 1) // PER_YEAR
-    for n in range(sessions):
-        fy, index = first_year + n // PER_YEAR, n % PER_YEAR
-        day = date(fy, 4, 1) + timedelta(days=index * 365 // PER_YEAR)
+    keyring = crypto.keyring()
+    with Session(engine) as db:
+        roster = staff_roster(db)
+    template = []  # (day, [(at, actor, type, participant id, ciphertext)])
+    for index in range(min(sessions, PER_YEAR)):
+        day = date(LAST_YEAR, 4, 1) + timedelta(days=index * 365 // PER_YEAR)
         doors = datetime(day.year, day.month, day.day, 13, 45, tzinfo=TZ).astimezone(UTC)
         script = _script(rng, rng.sample(pool_ids, participants), staff, events, doors)
-        with transaction(engine) as db:
-            meetup = Meetup(
-                date=day,
-                doors_at=doors,
-                starts_at=doors + timedelta(minutes=15),
-                ends_at=doors + timedelta(minutes=195),
-                status="closed",
-                last_seq=len(script),
+        template.append(
+            (
+                day,
+                [
+                    (
+                        at,
+                        actor,
+                        body.type,
+                        getattr(body, "participant_id", None),
+                        keyring.encrypt(body.to_json(), context="event.payload"),
+                        body,
+                    )
+                    for at, actor, body in script
+                ],
             )
-            db.add(meetup)
-            db.flush()
-            rows = [
-                {
-                    "meetup_id": meetup.id,
-                    "seq": seq,
-                    "type": body.type,
-                    "actor_id": actor,
-                    "participant_id": getattr(body, "participant_id", None),
-                    "at": at,
-                    "payload": body.to_json(),
-                    "command_id": f"h:{meetup.id}:{seq}",
-                }
-                for seq, (at, actor, body) in enumerate(script, start=1)
-            ]
-            db.execute(insert(EventRow), rows)
-        if n % 50 == 49:
-            print(f"    history: {n + 1}/{sessions} sessions", flush=True)
+        )
+    template_figures = [
+        session_figures(
+            meetup_id=0,
+            doors_at=rows[0][0],
+            ends_at=rows[0][0] + timedelta(minutes=195),
+            events=[
+                ev.Recorded(0, seq, at, actor, "", body)
+                for seq, (at, actor, _, _, _, body) in enumerate(rows, start=1)
+            ],
+            staff=roster,
+        )
+        for _, rows in template
+    ]
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for n in range(sessions):
+            years, (day, rows) = n // PER_YEAR, template[n % PER_YEAR]
+            when = _shifted(day, years)
+            shift = datetime.combine(when, datetime.min.time()) - datetime.combine(
+                day, datetime.min.time()
+            )
+            doors = datetime(when.year, when.month, when.day, 13, 45, tzinfo=TZ).astimezone(UTC)
+            cursor.execute("BEGIN")  # the engine's connections are in autocommit mode
+            cursor.execute(
+                "INSERT INTO meetup (date, kind, doors_at, starts_at, ends_at, rooms, status,"
+                " last_seq) VALUES (?, 'metaverse', ?, ?, ?, 2, 'closed', ?)",
+                (
+                    when.isoformat(),
+                    _stored(doors),
+                    _stored(doors + timedelta(minutes=15)),
+                    _stored(doors + timedelta(minutes=195)),
+                    len(rows),
+                ),
+            )
+            meetup_id = cursor.lastrowid
+            cursor.executemany(
+                "INSERT INTO event (meetup_id, seq, type, actor_id, participant_id, at, payload,"
+                " command_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        meetup_id,
+                        seq,
+                        type_,
+                        actor,
+                        pid,
+                        _stored(at + shift),
+                        payload,
+                        f"h:{meetup_id}:{seq}",
+                    )
+                    for seq, (at, actor, type_, pid, payload, _) in enumerate(rows, start=1)
+                ],
+            )
+            # As at every close, the session's figures are kept (commands.append_and_publish):
+            # the template's, moved in time like its events.
+            figures = replace(
+                template_figures[n % PER_YEAR],
+                meetup_id=meetup_id,
+                doors_at=doors,
+                ends_at=doors + timedelta(minutes=195),
+                peak_at=template_figures[n % PER_YEAR].peak_at + shift,
+                report_notes=[
+                    (at + shift, t) for at, t in template_figures[n % PER_YEAR].report_notes
+                ],
+            )
+            cursor.execute(
+                "INSERT INTO figurescache (meetup_id, last_seq, roster, data) VALUES (?, ?, ?, ?)",
+                (
+                    meetup_id,
+                    len(rows),
+                    roster_key(roster),
+                    keyring.encrypt(figures.to_json(), context="figures_cache.data"),
+                ),
+            )
+            cursor.execute("COMMIT")
+            if n % 100 == 99:
+                print(f"    history: {n + 1}/{sessions} sessions", flush=True)
+    finally:
+        raw.close()
     engine.dispose()
     return time.perf_counter() - began
+
+
+def _stored(at: datetime) -> str:
+    """A UTC time as the UTCDateTime column stores it in SQLite."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _timed(fn, repeat: int = 3) -> dict:
@@ -298,16 +385,28 @@ def measure(sessions: int, participants: int, events: int) -> dict:
             out["history_build_seconds"] = round(build(partial, sessions, participants, events), 1)
             partial.rename(path)
         engine = make_engine(f"sqlite:///{path}")
+        migrate(engine)
         with Session(engine) as db:
             out["events_total"] = db.exec(select(EventRow.id).order_by(EventRow.id.desc())).first()
-            last = db.exec(select(Meetup).order_by(Meetup.date.desc())).first()
-        year = last.date.year if last.date.month >= 4 else last.date.year - 1
-        february = (year + 1, 2)  # late in the year: the cumulative column covers ~90 sessions
-        march = (year + 1, 3)
+            last = db.exec(
+                select(Meetup)
+                .where(Meetup.date < date(LAST_YEAR + 1, 4, 1))
+                .order_by(Meetup.date.desc())
+            ).first()
+        february = (LAST_YEAR + 1, 2)  # late in the year: the year-to-date column has ~90 sessions
+        march = (LAST_YEAR + 1, 3)
+
+        def forget(*meetup_ids: int) -> None:
+            with transaction(engine) as db:
+                db.execute(delete(FiguresCache).where(col(FiguresCache.meetup_id).in_(meetup_ids)))
 
         def summary():
             with Session(engine) as db:
                 assert build_summary(db, last.id) is not None
+
+        def cold_summary():
+            forget(last.id)
+            summary()
 
         def monthly():
             with Session(engine) as db:
@@ -317,12 +416,43 @@ def measure(sessions: int, participants: int, events: int) -> dict:
             with Session(engine) as db:
                 to_xlsx(build_monthly(db, *march, FreeText()))
 
-        out["summary"] = _timed(summary)
-        print(f"  post-session summary ({events} events): {out['summary']}", flush=True)
-        out["monthly"] = _timed(monthly)
-        print(f"  monthly report {february[0]}-{february[1]:02d}: {out['monthly']}", flush=True)
-        out["fiscal_year_xlsx"] = _timed(fiscal_xlsx, repeat=2)
-        print(f"  fiscal-year xlsx (March report): {out['fiscal_year_xlsx']}", flush=True)
+        with Session(engine) as db:
+            first_of_year = date(LAST_YEAR, 4, 1)
+            year_ids = list(db.exec(select(Meetup.id).where(Meetup.date >= first_of_year)))
+
+        def cold_monthly():
+            forget(*year_ids)
+            monthly()
+
+        for name, fn, repeat, what in [
+            (
+                "summary_from_log",
+                cold_summary,
+                3,
+                f"post-session summary read from the log ({events} events)",
+            ),
+            ("summary", summary, 3, "post-session summary (figures kept at close)"),
+            (
+                "monthly",
+                monthly,
+                3,
+                f"monthly report {february[0]}-{february[1]:02d} (kept figures)",
+            ),
+            (
+                "fiscal_year_xlsx",
+                fiscal_xlsx,
+                3,
+                "fiscal-year xlsx (the March report, kept figures)",
+            ),
+            (
+                "monthly_from_log",
+                cold_monthly,
+                1,
+                "monthly report with nothing kept (every log read)",
+            ),
+        ]:
+            out[name] = _timed(fn, repeat)
+            print(f"  {what}: {out[name]}", flush=True)
         engine.dispose()
         return out
     finally:

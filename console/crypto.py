@@ -12,6 +12,7 @@ import json
 import os
 import secrets
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -31,23 +32,25 @@ class Keyring:
     current: str
     keys: dict[str, bytes]
 
+    @cached_property
+    def _ciphers(self) -> dict[str, AESGCM]:
+        return {key_id: AESGCM(key) for key_id, key in self.keys.items()}
+
     def encrypt(self, plaintext: str, *, context: str) -> str:
         nonce = secrets.token_bytes(12)
-        sealed = AESGCM(self.keys[self.current]).encrypt(
-            nonce, plaintext.encode(), context.encode()
-        )
+        sealed = self._ciphers[self.current].encrypt(nonce, plaintext.encode(), context.encode())
         return f"{PREFIX}:{self.current}:{base64.b64encode(nonce + sealed).decode()}"
 
     def decrypt(self, token: str, *, context: str) -> str:
         try:
             prefix, key_id, data = token.split(":", 2)
             raw = base64.b64decode(data)
-            key = self.keys[key_id]
+            cipher = self._ciphers[key_id]
         except (ValueError, KeyError) as error:
             raise KeyError_(f"cannot decrypt a value for {context}") from error
         if prefix != PREFIX:
             raise KeyError_(f"unknown format for {context}")
-        return AESGCM(key).decrypt(raw[:12], raw[12:], context.encode()).decode()
+        return cipher.decrypt(raw[:12], raw[12:], context.encode()).decode()
 
     def to_json(self) -> str:
         keys = {k: base64.b64encode(v).decode() for k, v in self.keys.items()}

@@ -8,6 +8,7 @@ personal data, so the log can be kept and reported on without decrypting anythin
 import json
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from functools import cache
 from typing import ClassVar
 
 
@@ -354,10 +355,15 @@ class PhoneHandoffRecorded(Body):
     record_id: int
 
 
+@cache
+def _field_names(cls: type[Body]) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
 def body_from_json(type_: str, payload: str) -> Body:
     cls = KINDS[type_]
     data = json.loads(payload)
-    return cls(**{f.name: data[f.name] for f in fields(cls) if f.name in data})
+    return cls(**{name: data[name] for name in _field_names(cls) if name in data})
 
 
 @dataclass(frozen=True)

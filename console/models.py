@@ -242,3 +242,14 @@ class MonthlyReport(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     finalised_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     finalised_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class FiguresCache(SQLModel, table=True):
+    """A closed session's figures (`figures.SessionFigures`) as of its `last_seq`: a projection
+    of the log kept so reports over a year need not re-read every event. Stale as soon as the
+    meetup's `last_seq` or the staff roster it was computed with differs; then recomputed."""
+
+    meetup_id: int = Field(primary_key=True, foreign_key="meetup.id")
+    last_seq: int
+    roster: str = Field(max_length=64)
+    data: str = Field(sa_column=Column(Encrypted("figures_cache.data"), nullable=False))

@@ -11,17 +11,21 @@ consultation's content. Three audiences:
   "3未満", so no one in a small district can be re-identified; no free text at all.
 """
 
+import contextlib
+import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from console import duedates, eventlog, settings
 from console.chart import timeline_svg
+from console.db import transaction
 from console.figures import UNRECORDED_TOPIC, SessionFigures, StaffInfo, session_figures
-from console.models import Meetup, Participant, Staff, utcnow
+from console.models import FiguresCache, Meetup, Participant, Staff, utcnow
 from console.settings import TZ
 from console.vocab import AgeBracket, District, MeetupKind, MeetupStatus, Role, Space
 
@@ -140,15 +144,49 @@ def staff_roster(db: Session) -> dict[int, StaffInfo]:
 
 
 def figures_of(db: Session, meetup: Meetup, staff: Mapping[int, StaffInfo]) -> SessionFigures:
-    """One meetup's figures from its whole log (an open meetup measured up to now)."""
-    return session_figures(
+    """One meetup's figures from its whole log (an open meetup measured up to now). A closed
+    meetup's figures are kept in `FiguresCache` and reused while its log and the roster stand."""
+    closed = meetup.status == MeetupStatus.CLOSED
+    roster = roster_key(staff)
+    if closed:
+        cached = db.get(FiguresCache, meetup.id)
+        if cached is not None and (cached.last_seq, cached.roster) == (meetup.last_seq, roster):
+            return SessionFigures.from_json(cached.data)
+    events = eventlog.read_since(db, meetup.id, 0)
+    figures = session_figures(
         meetup_id=meetup.id,
         doors_at=meetup.doors_at,
         ends_at=meetup.ends_at,
-        events=eventlog.read_since(db, meetup.id, 0),
+        events=events,
         staff=staff,
-        until=None if meetup.status == MeetupStatus.CLOSED else utcnow(),
+        until=None if closed else utcnow(),
     )
+    if closed and events and events[-1].seq == meetup.last_seq:
+        _keep(db.get_bind(), meetup.id, meetup.last_seq, roster, figures)
+    return figures
+
+
+def keep_figures(engine, meetup_id: int) -> None:
+    """Compute and keep a closed meetup's figures (run when it closes)."""
+    with Session(engine) as db:
+        meetup = db.get(Meetup, meetup_id)
+        if meetup is not None:
+            figures_of(db, meetup, staff_roster(db))
+
+
+def roster_key(staff: Mapping[int, StaffInfo]) -> str:
+    text = json.dumps(sorted((k, v.role, v.qualification) for k, v in staff.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _keep(engine, meetup_id: int, last_seq: int, roster: str, figures: SessionFigures) -> None:
+    """Store figures in a short transaction of their own; losing a race to store them is fine."""
+    with contextlib.suppress(IntegrityError), transaction(engine) as db:
+        db.merge(
+            FiguresCache(
+                meetup_id=meetup_id, last_seq=last_seq, roster=roster, data=figures.to_json()
+            )
+        )
 
 
 def attributes(db: Session, participant_ids: Iterable[int]) -> dict[int, tuple[str, str]]:

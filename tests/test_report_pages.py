@@ -10,8 +10,17 @@ from openpyxl import load_workbook
 from sqlmodel import Session, col, select
 
 from console.db import transaction
-from console.models import AuditEntry, Meetup, MonthlyReport, Participant, Staff
+from console.figures import SessionFigures
+from console.models import (
+    AuditEntry,
+    FiguresCache,
+    Meetup,
+    MonthlyReport,
+    Participant,
+    Staff,
+)
 
+from .conftest import new_meetup
 from .scripted import NOTE, main_script, make_meetup, play
 
 DAY = date(2024, 6, 16)
@@ -119,3 +128,17 @@ def test_a_closed_sessions_dashboard_links_to_its_summary(staff, closed, engine)
     assert link in staff("manager").http.get(f"/meetups/{closed}").text
     assert link in staff("ward").http.get(f"/meetups/{closed}").text
     assert link not in staff("facilitator").http.get(f"/meetups/{closed}").text
+
+
+def test_closing_a_session_keeps_its_figures_for_the_reports(staff, engine):
+    meetup_id = new_meetup(engine)
+    manager = staff("manager")
+    manager.command(meetup_id, "start", reason="早めに開始")
+    manager.command(meetup_id, "enter", participant_code="P005", space="exchange")
+    with Session(engine) as db:
+        assert db.get(FiguresCache, meetup_id) is None  # open: nothing kept yet
+    assert manager.command(meetup_id, "close", reason="早めに終了").status_code == 200
+    with Session(engine) as db:
+        kept = db.get(FiguresCache, meetup_id)
+        assert kept is not None and kept.last_seq == db.get(Meetup, meetup_id).last_seq
+        assert len(SessionFigures.from_json(kept.data).participants) == 1

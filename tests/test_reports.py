@@ -17,7 +17,15 @@ from console import events as ev
 from console.db import make_engine, migrate, transaction
 from console.demo import seed as seed_demo
 from console.eventlog import Refused
-from console.models import ConsultationRecord, Meetup, MonthlyReport, Participant, Staff
+from console.figures import SessionFigures, session_figures
+from console.models import (
+    ConsultationRecord,
+    FiguresCache,
+    Meetup,
+    MonthlyReport,
+    Participant,
+    Staff,
+)
 from console.reports import (
     SMALL,
     FreeText,
@@ -337,3 +345,22 @@ def play_after(engine, meetup_id: int, last_seq: int, body: ev.Body) -> None:
 def test_differences_of_identical_documents_are_empty(world):
     doc = summary(world)
     assert differences(doc, doc) == []
+
+
+def test_a_closed_sessions_figures_are_kept_and_equal_a_fresh_fold_of_its_log(world):
+    engine, _, _, main, _ = world
+    with Session(engine) as db:
+        meetup = db.get(Meetup, main)
+        first = figures_of(db, meetup, staff_roster(db))
+    with Session(engine) as db:
+        kept = db.get(FiguresCache, main)
+        assert kept is not None and kept.last_seq == db.get(Meetup, main).last_seq
+        fresh = session_figures(
+            meetup_id=main,
+            doors_at=meetup.doors_at,
+            ends_at=meetup.ends_at,
+            events=eventlog.read_since(db, main, 0),
+            staff=staff_roster(db),
+        )
+        assert SessionFigures.from_json(kept.data) == fresh == first
+        assert figures_of(db, db.get(Meetup, main), staff_roster(db)) == fresh

@@ -5,13 +5,14 @@ event log a `decide` function that validates against the live state inside the a
 transaction. The hub publishes the event only after it is committed.
 """
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
 import anyio
 
-from console import eventlog
+from console import eventlog, reports
 from console import events as ev
 from console.commands import (
     attendance,
@@ -25,6 +26,8 @@ from console.commands import (
 from console.eventlog import Appended, Decide, Refused
 from console.models import Staff
 from console.permissions import Action, allowed
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -167,4 +170,11 @@ async def append_and_publish(
                 )
             )
             await hub.deliver(meetup_id, [appended.event])
+    if isinstance(appended.event.body, ev.MeetupClosed) and not appended.duplicate:
+        # The session's figures, computed once now, so its summary and every later report
+        # over it read them instead of its whole log (if this fails, reports compute them).
+        try:
+            await anyio.to_thread.run_sync(reports.keep_figures, hub.engine, meetup_id)
+        except Exception:
+            log.exception("could not keep the figures of meetup %s", meetup_id)
     return appended
