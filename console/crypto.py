@@ -209,16 +209,17 @@ def _reencrypt_stragglers(engine, ring: Keyring, kid: str) -> int:
     prefix = f"{PREFIX}:{kid}:"
     for table, column in encrypted_columns():
         raw = type_coerce(column, String)
+        (key,) = table.primary_key.columns  # every table with encrypted values has a one-column key
         with transaction(engine) as db:
             rows = db.execute(
-                select(table.c.id, raw).where(column.is_not(None), ~raw.startswith(prefix))
+                select(key, raw).where(column.is_not(None), ~raw.startswith(prefix))
             ).all()
             for row_id, token in rows:
                 plaintext = ring.decrypt(token, context=column.type.context)
                 sealed = ring.encrypt(plaintext, context=column.type.context)
                 db.execute(
                     update(table)
-                    .where(table.c.id == row_id)
+                    .where(key == row_id)
                     .values({column.name: type_coerce(sealed, String)})
                 )
                 done += 1
