@@ -83,9 +83,9 @@ class Dashboard:
     async def _read(self) -> None:
         clock = time.perf_counter
         try:
-            async for frame in self.ws:
+            while True:
+                data = await self.ws.recv(decode=False)  # bytes: the client need not decode
                 now = clock()
-                data = frame if isinstance(frame, bytes) else frame.encode()
                 self.received_bytes += len(data)
                 self.frames += 1
                 for match in SEQ.finditer(data):
@@ -199,7 +199,8 @@ class Console:
     def seq(self) -> int:
         return page_seq(self.logins["manager"].http.get(f"/meetups/{self.meetup_id}").text)
 
-    async def dashboards(self, count: int, resume: int) -> list[Dashboard]:
+    async def dashboards(self, count: int, resume: int, wave: int = 50) -> list[Dashboard]:
+        """`count` dashboards resuming from `resume`, opened `wave` at a time."""
         url = f"{self.server.ws_url}/live/{self.meetup_id}"
 
         async def one(i: int) -> Dashboard:
@@ -211,8 +212,10 @@ class Console:
             return Dashboard(ws).start()
 
         opened = []
-        for start in range(0, count, 50):  # in waves, as staff would open their screens
-            opened += await asyncio.gather(*(one(i) for i in range(start, min(count, start + 50))))
+        for start in range(0, count, wave):
+            opened += await asyncio.gather(
+                *(one(i) for i in range(start, min(count, start + wave)))
+            )
         return opened
 
     async def note(self, n: int, sent: dict[int, float]) -> None:
@@ -445,7 +448,7 @@ async def resume(args) -> dict:
         out["append_seconds"] = round(time.perf_counter() - t0, 2)
         last = max(sent)
         began = time.perf_counter()
-        dash = await console.dashboards(count, start)
+        dash = await console.dashboards(count, start, wave=count)  # all at once
         await settle(dash, last, timeout=120)
         caught = [next((at for seq, at in d.arrivals if seq >= last), None) for d in dash]
         done = [at - began for at in caught if at is not None]

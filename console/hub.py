@@ -10,13 +10,14 @@ with close code 1013 and resumes from its last seq when the browser reconnects.
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import anyio
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from console import eventlog, fragments
+from console import eventlog, fragments, settings
 from console import events as ev
 from console.eventlog import Refused
 from console.fragments import Directory, View
@@ -32,6 +33,8 @@ DIRECTORY_SECONDS = 5.0  # how long rendering may reuse names without looking ag
 # Events after which names or markers shown beside them may have changed.
 DIRECTORY_CHANGES = {ev.WarningGiven.type, ev.ParticipantBlocked.type, ev.ParticipantUnblocked.type}
 RECENT = 50  # timeline lines and notes shown on a fresh page or a resync
+# Frames kept for resuming sockets: every role's replay of a full LIVE_REPLAY_LIMIT, twice over.
+RENDERED_LIMIT = 2 * 5 * (settings.LIVE_REPLAY_LIMIT + 2)
 
 
 @dataclass(eq=False)
@@ -79,6 +82,9 @@ class Hub:
         self._meetups: dict[int, LiveMeetup] = {}
         self._loading = asyncio.Lock()
         self._directories: dict[int, tuple[float, Directory]] = {}
+        # Frames for resuming sockets, rendered once per role and seq: (kind, meetup, role, seq).
+        self._rendered: OrderedDict[tuple[str, int, str, int], str] = OrderedDict()
+        self._resuming: dict[int, asyncio.Lock] = {}
 
     async def live(self, meetup_id: int) -> LiveMeetup:
         """The meetup's live state, folded from the log on first use. Refused if unknown."""
@@ -155,6 +161,47 @@ class Hub:
                 for sub in live.subscribers:
                     if sub.role == role:
                         sub.push(event.seq, frame)
+
+    async def catch_up_frames(
+        self, live: LiveMeetup, role: str, after: int, snapshot: LiveState
+    ) -> list[str]:
+        """What a socket that rendered up to `after` needs to reach `snapshot`: each missed
+        event's frame, with the panels before the last one's `#live-seq`; or, past
+        LIVE_REPLAY_LIMIT (or ahead of the log), one frame of whole panels. Rendered once per
+        role and seq for all the sockets that resume at the same time."""
+        meetup_id, upto = live.meetup.id, snapshot.seq
+        async with self._resuming.setdefault(meetup_id, asyncio.Lock()):
+            view = await self.view(live, role, snapshot)
+            if after > upto or upto - after > settings.LIVE_REPLAY_LIMIT:
+                key = ("resync", meetup_id, role, upto)
+                if key not in self._rendered:
+                    timeline, notes = await anyio.to_thread.run_sync(self.history, meetup_id, upto)
+                    self._remember(key, fragments.resync_frame(view, timeline, notes))
+                return [self._rendered[key]]
+            seqs = range(after + 1, upto + 1)
+            missing = [s for s in seqs if ("replay", meetup_id, role, s) not in self._rendered]
+            if missing:
+                events = await anyio.to_thread.run_sync(
+                    self._read_range, meetup_id, missing[0] - 1, upto
+                )
+                for event in events:
+                    self._remember(
+                        ("replay", meetup_id, role, event.seq), fragments.replay_frame(event, view)
+                    )
+            panels = ("panels", meetup_id, role, upto)
+            if panels not in self._rendered:
+                self._remember(panels, fragments.all_panels(view))
+            frames = [self._rendered[("replay", meetup_id, role, s)] for s in seqs]
+            return [*frames[:-1], self._rendered[panels] + frames[-1]]
+
+    def _remember(self, key: tuple[str, int, str, int], frame: str) -> None:
+        self._rendered[key] = frame
+        while len(self._rendered) > RENDERED_LIMIT:
+            self._rendered.popitem(last=False)
+
+    def _read_range(self, meetup_id: int, after: int, upto: int) -> list[ev.Recorded]:
+        with Session(self.engine) as db:
+            return eventlog.read_since(db, meetup_id, after, upto=upto)
 
     def history(self, meetup_id: int, upto: int) -> tuple[list[ev.Recorded], list[ev.Recorded]]:
         """The newest timeline events and the newest staff notes up to `upto`, newest first."""

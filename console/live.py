@@ -13,11 +13,9 @@ import contextlib
 import json
 
 import anyio
-from sqlmodel import Session
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from console import auth, eventlog, fragments, settings
-from console import events as ev
+from console import auth
 from console.eventlog import Refused
 from console.hub import CLOSE, HEARTBEAT, Hub, LiveMeetup, Subscriber
 from console.permissions import Action, allowed
@@ -86,25 +84,9 @@ async def _catch_up(ws: WebSocket, hub: Hub, live: LiveMeetup, sub: Subscriber, 
     sub.sent_seq = snapshot.seq
     if after == snapshot.seq:
         return
-    view = await hub.view(live, sub.role, snapshot)
-
-    def read() -> list[ev.Recorded] | None:
-        if after > snapshot.seq:
-            return None  # ahead even of the log: start the screen afresh
-        with Session(hub.engine) as db:
-            missed = eventlog.read_since(
-                db, live.meetup.id, after, upto=snapshot.seq, limit=settings.LIVE_REPLAY_LIMIT + 1
-            )
-        return missed if len(missed) <= settings.LIVE_REPLAY_LIMIT else None
-
-    missed = await anyio.to_thread.run_sync(read)
-    if missed is None:
-        timeline, notes = await anyio.to_thread.run_sync(hub.history, live.meetup.id, snapshot.seq)
-        await ws.send_text(fragments.resync_frame(view, timeline, notes))
-        return
-    for event in missed:
-        await ws.send_text(fragments.replay_frame(event, view))
-    await ws.send_text(fragments.all_panels(view) + fragments.seq_marker(snapshot.seq))
+    frames = await hub.catch_up_frames(live, sub.role, after, snapshot)
+    for start in range(0, len(frames), MAX_BATCH):
+        await ws.send_text("".join(frames[start : start + MAX_BATCH]))
 
 
 async def _write(ws: WebSocket, sub: Subscriber) -> None:
