@@ -283,7 +283,7 @@ async def run_console(
         d.arrivals.clear()
     elapsed = await paced(rate, seconds, lambda n: console.note(n, sent))
     if sent:
-        await settle(dashboards, max(sent), timeout=10)
+        await settle(dashboards, max(sent), timeout=60)
     return tally(dashboards, sent, elapsed)
 
 
@@ -299,7 +299,7 @@ async def run_bare(
 
     elapsed = await paced(rate, seconds, send)
     if sent:
-        await settle(dashboards, max(sent), timeout=10)
+        await settle(dashboards, max(sent), timeout=60)
     return tally(dashboards, sent, elapsed)
 
 
@@ -341,7 +341,7 @@ async def fanout(
         out["frame_bytes"] = frame_size(dash)
         print(line(f"console @ {rate:g}/s", out["console"]))
         out["console_ramp"] = await ramp_steps(
-            lambda r: run_console(console, dash, r, 6), out["console"], ramp, "console"
+            lambda r: run_console(console, dash, r, 5), out["console"], ramp, "console"
         )
         out["closed_by_server"] = sum(1 for d in dash if d.closed_code is not None)
         await asyncio.gather(*(d.close() for d in dash))
@@ -355,7 +355,7 @@ async def fanout(
         out["bare"] = result.summary() | {"rate": rate}
         print(line(f"bare websockets @ {rate:g}/s", out["bare"]))
         out["bare_ramp"] = await ramp_steps(
-            lambda r: run_bare(bare, dash, r, 6, out["frame_bytes"]), out["bare"], bare_ramp, "bare"
+            lambda r: run_bare(bare, dash, r, 5, out["frame_bytes"]), out["bare"], bare_ramp, "bare"
         )
         await asyncio.gather(*(d.close() for d in dash))
     finally:
@@ -379,24 +379,46 @@ def _ok(summary: dict) -> bool:
 
 
 async def ramp_steps(run, base: dict, rates: list[float], name: str) -> list[dict]:
-    """Step the rate up from the base rate while p99 stays within 100 ms; if the base rate
-    already fails, step down until a rate passes. Returns every step measured."""
+    """Step the rate up from the base rate while p99 stays within 100 ms (and nothing is lost);
+    if the base rate already fails, step down until a rate passes. Then halve the interval
+    between the last passing and the first failing rate twice. Returns every step measured."""
     if not rates:
         return []
     steps = []
-    going_up = _ok(base)
-    order = (
-        [r for r in rates if r > base["rate"]]
-        if going_up
-        else sorted((r for r in rates if r < base["rate"]), reverse=True)
-    )
-    for rate in order:
-        stepped = (await run(rate)).summary()
-        stepped["rate"] = rate
+
+    async def step(rate: float) -> bool:
+        stepped = (await run(rate)).summary() | {"rate": rate}
         steps.append(stepped)
         print(line(f"{name} ramp @ {rate:g}/s", stepped), flush=True)
-        if _ok(stepped) != going_up:
+        return _ok(stepped)
+
+    going_up = _ok(base)
+    passing = failing = None
+    if going_up:
+        passing = base["rate"]
+        order = [r for r in rates if r > base["rate"]]
+    else:
+        failing = base["rate"]
+        order = sorted((r for r in rates if r < base["rate"]), reverse=True)
+    for rate in order:
+        if await step(rate):
+            passing = rate
+            if not going_up:
+                break
+        else:
+            failing = rate
+            if going_up:
+                break
+    for _ in range(2):
+        if passing is None or failing is None:
             break
+        middle = round((passing + failing) / 2)
+        if middle in (passing, failing):
+            break
+        if await step(middle):
+            passing = middle
+        else:
+            failing = middle
     return steps
 
 
@@ -423,7 +445,7 @@ async def scale(args) -> dict:
     return await fanout(
         500,
         50,
-        args.seconds or 20,
+        args.seconds or 10,
         ramp=[5, 10, 20, 30, 40, 75, 100, 150, 200, 300],
         bare_ramp=[5, 10, 20, 30, 40, 100, 200, 400, 800, 1600],
     )

@@ -50,14 +50,15 @@ async def live_endpoint(ws: WebSocket) -> None:
     try:
         after = await _resume_point(ws)
         await _catch_up(ws, hub, live, sub, after)
+        # One task writes; this one reads until the browser goes away or the writer closed the
+        # socket (which queues the disconnect this read returns on).
         writer = asyncio.create_task(_write(ws, sub))
-        reader = asyncio.create_task(_drain(ws))
-        done, pending = await asyncio.wait({writer, reader}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        for task in pending:
+        try:
+            await _drain(ws)
+        finally:
+            writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
-                await task
+                await writer
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
