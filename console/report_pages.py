@@ -61,8 +61,9 @@ def _choices(request: Request) -> list[tuple[str, str]]:
     ]
 
 
-def _download(document: Document, fmt: str, name: str) -> Response:
-    body = exports.export(document, fmt)
+async def _download(document: Document, fmt: str, name: str) -> Response:
+    # In a worker thread: a PDF takes a moment, and the live dashboards must not wait for it.
+    body = await run_in_threadpool(exports.export, document, fmt)
     suffix = {"ward": "", "manager": "_internal", "publication": "_public"}[document.audience]
     return Response(
         body,
@@ -112,7 +113,7 @@ async def summary_export(request: Request) -> Response:
     document, refused = await _summary_for(request)
     if refused:
         return refused
-    return _download(
+    return await _download(
         document, request.path_params["fmt"], f"summary_{request.path_params['meetup_id']}"
     )
 
@@ -228,7 +229,7 @@ async def monthly_export(request: Request) -> Response:
         return refuse(request, "この月の報告書はまだ保存されていません。", 404)
     year, month = _month(request)
     name = f"monthly_{year}-{month:02d}_v{shown.row.version}"
-    return _download(shown.document.for_audience(wanted), fmt, name)
+    return await _download(shown.document.for_audience(wanted), fmt, name)
 
 
 async def _monthly_change(request: Request, change) -> Response:
