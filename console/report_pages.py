@@ -225,11 +225,17 @@ async def monthly_export(request: Request) -> Response:
     shown, wanted, refused = await _monthly_for(request, fmt)
     if refused:
         return refused
-    if shown is None:
-        return refuse(request, "この月の報告書はまだ保存されていません。", 404)
     year, month = _month(request)
-    name = f"monthly_{year}-{month:02d}_v{shown.row.version}"
-    return await _download(shown.document.for_audience(wanted), fmt, name)
+    version = request.path_params["version"]
+    editor = allowed(request.state.staff.role, Action.EDIT_MONTHLY)
+    if shown is None and editor and version == 1:  # nothing saved yet: the draft as it stands
+        document = await run_in_threadpool(_unsaved_draft, request.app.state.engine, year, month)
+    elif shown is None:
+        return refuse(request, "この月の確定した報告書はまだありません。", 404)
+    else:
+        document, version = shown.document, shown.row.version
+    name = f"monthly_{year}-{month:02d}_v{version}"
+    return await _download(document.for_audience(wanted), fmt, name)
 
 
 async def _monthly_change(request: Request, change) -> Response:

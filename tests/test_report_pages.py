@@ -94,6 +94,11 @@ def test_monthly_draft_finalise_and_correct_through_the_forms(staff, closed, eng
     draft = manager.http.get(base)
     assert draft.status_code == 200 and "未保存の下書き" in draft.text
     assert "6/16(日) メタバース居場所" in draft.text
+    unsaved = manager.http.get(f"{base}/v1.csv")  # the draft as it stands, before any save
+    assert unsaved.status_code == 200 and "月次報告書 2024年6月分" in unsaved.content.decode(
+        "utf-8-sig"
+    )
+    assert ward.http.get(f"{base}/v1.csv").status_code == 404
     assert form(manager, f"{base}/text", notable="x" * 4001).status_code == 422
     assert form(manager, f"{base}/text", notable="特記事項あり", ward_items="").status_code == 303
     assert ward.http.get(f"{base}/v1.csv").status_code == 404  # drafts stay with the manager
