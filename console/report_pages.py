@@ -42,14 +42,19 @@ class ExportFormat(Convertor):
 register_url_convertor("export", ExportFormat())
 
 
-def audience(request: Request) -> str | None:
-    """The variant asked for (`?for=`), or None when this role may not have it."""
+def audience(request: Request) -> str:
+    """The variant asked for (`?for=`); Refused when unknown or not this role's to read."""
     role = request.state.staff.role
     default = "manager" if allowed(role, Action.VIEW_REPORT_NOTES) else "ward"
     wanted = request.query_params.get("for", default)
+    if wanted not in AUDIENCE_LABELS:
+        raise Refused(
+            "表示の種類が正しくありません。管理者用・区提出用・公表用から選んでください。",
+            status=400,
+        )
     if wanted == "manager" and not allowed(role, Action.VIEW_REPORT_NOTES):
-        return None
-    return wanted if wanted in AUDIENCE_LABELS else None
+        raise Refused("この表示を閲覧する権限がありません。", status=403)
+    return wanted
 
 
 def _choices(request: Request) -> list[tuple[str, str]]:
@@ -77,9 +82,10 @@ async def _download(document: Document, fmt: str, name: str) -> Response:
 
 async def _summary_for(request: Request) -> tuple[Document | None, Response | None]:
     meetup_id = int(request.path_params["meetup_id"])
-    wanted = audience(request)
-    if wanted is None:
-        return None, refuse(request, "この表示を閲覧する権限がありません。", 403)
+    try:
+        wanted = audience(request)
+    except Refused as refused:
+        return None, refuse(request, refused.message, refused.status)
     fmt = request.path_params.get("fmt", "html")
     document = await run_in_threadpool(
         audited_read,
@@ -160,11 +166,12 @@ def _visible(request: Request, db: Session, year: int, month: int, version: int 
 
 async def _monthly_for(request: Request, fmt: str):
     found = _month(request)
-    wanted = audience(request)
     if found is None:
         return None, None, refuse(request, "対象の年月が正しくありません。", 404)
-    if wanted is None:
-        return None, None, refuse(request, "この表示を閲覧する権限がありません。", 403)
+    try:
+        wanted = audience(request)
+    except Refused as refused:
+        return None, None, refuse(request, refused.message, refused.status)
     year, month = found
     raw = request.path_params.get("version") or request.query_params.get("version")
     version = int(raw) if raw and str(raw).isdigit() else None

@@ -59,6 +59,8 @@ def test_the_summary_page_by_role(staff, closed):
     assert ward.http.get(f"/meetups/{closed}/summary?for=manager").status_code == 403
     assert ward.http.get(f"/meetups/{closed}/summary.csv?for=manager").status_code == 403
     assert facilitator.http.get(f"/meetups/{closed}/summary").status_code == 403
+    odd = manager.http.get(f"/meetups/{closed}/summary?for=nonsense")
+    assert odd.status_code == 400 and "表示の種類が正しくありません" in odd.text
     assert manager.http.get("/meetups/987654/summary").status_code == 404
     assert manager.http.get(f"/meetups/{closed}/summary.doc").status_code == 404
 
