@@ -182,7 +182,7 @@ class Hub:
             missing = [s for s in seqs if ("replay", meetup_id, role, s) not in self._rendered]
             if missing:
                 events = await anyio.to_thread.run_sync(
-                    self._read_range, meetup_id, missing[0] - 1, upto
+                    self._read_since, meetup_id, missing[0] - 1, upto
                 )
                 for event in events:
                     self._remember(
@@ -199,10 +199,6 @@ class Hub:
         while len(self._rendered) > RENDERED_LIMIT:
             self._rendered.popitem(last=False)
 
-    def _read_range(self, meetup_id: int, after: int, upto: int) -> list[ev.Recorded]:
-        with Session(self.engine) as db:
-            return eventlog.read_since(db, meetup_id, after, upto=upto)
-
     def history(self, meetup_id: int, upto: int) -> tuple[list[ev.Recorded], list[ev.Recorded]]:
         """The newest timeline events and the newest staff notes up to `upto`, newest first."""
         with Session(self.engine) as db:
@@ -212,9 +208,9 @@ class Hub:
             )
         return timeline, notes
 
-    def _read_since(self, meetup_id: int, after: int) -> list[ev.Recorded]:
+    def _read_since(self, meetup_id: int, after: int, upto: int | None = None) -> list[ev.Recorded]:
         with Session(self.engine) as db:
-            return eventlog.read_since(db, meetup_id, after)
+            return eventlog.read_since(db, meetup_id, after, upto=upto)
 
     async def catch_up(self, meetup_id: int) -> None:
         """Deliver whatever the log holds beyond the live state (used by the bus)."""
