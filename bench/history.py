@@ -17,15 +17,26 @@ from pathlib import Path
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from console import crypto
-from console import events as ev
-from console.db import make_engine, migrate, transaction
+from console.consultations import events as cev
 from console.demo import seed as seed_demo
-from console.exports import to_xlsx
-from console.figures import session_figures
-from console.models import EventRow, FiguresCache, Meetup, Participant, Staff
-from console.reports import FreeText, build_monthly, build_summary, roster_key, staff_roster
+from console.live.events import Recorded
+from console.live.models import EventRow, Meetup
+from console.moderation import events as mev
+from console.reports.exports import to_xlsx
+from console.reports.figures import session_figures
+from console.reports.inputs import roster_key, staff_roster
+from console.reports.models import FiguresCache
+from console.reports.monthly_document import FreeText, build_monthly
+from console.reports.summary import build_summary
+from console.security.models import Staff
+from console.session import events as ev
+from console.session.models import Participant
 from console.settings import TZ
+from console.store import crypto
+from console.store.db import make_engine, migrate, transaction
+from console.web.composition import bootstrap
+
+bootstrap()  # the domains, as the app starts them
 
 ROOT = Path(__file__).resolve().parent.parent
 PER_YEAR = 100
@@ -131,7 +142,7 @@ def _script(rng: random.Random, people: list[int], staff: dict[str, int], events
                     (
                         at,
                         c1,
-                        ev.ConsultationEnded(
+                        cev.ConsultationEnded(
                             participant_id=room, room=1, to_space="rest", record_id=record
                         ),
                     )
@@ -140,7 +151,7 @@ def _script(rng: random.Random, people: list[int], staff: dict[str, int], events
                     (
                         at,
                         c1,
-                        ev.ConsultationRecordSaved(
+                        cev.ConsultationRecordSaved(
                             record_id=record,
                             participant_id=room,
                             complete=True,
@@ -149,7 +160,7 @@ def _script(rng: random.Random, people: list[int], staff: dict[str, int], events
                     )
                 )
                 if rng.random() < 0.2:
-                    out.append((at, c1, ev.HandoffConfirmed(handoff_id=record, record_id=record)))
+                    out.append((at, c1, cev.HandoffConfirmed(handoff_id=record, record_id=record)))
                 where[room] = "rest"
                 room = None
             else:
@@ -160,7 +171,7 @@ def _script(rng: random.Random, people: list[int], staff: dict[str, int], events
                         (
                             at,
                             c1,
-                            ev.ConsultationStarted(
+                            cev.ConsultationStarted(
                                 request_seq=waiting.pop(pid),
                                 participant_id=pid,
                                 room=1,
@@ -172,14 +183,14 @@ def _script(rng: random.Random, people: list[int], staff: dict[str, int], events
                     where[pid] = "consultation"
                 else:
                     waiting[pid] = len(out) + 1  # its seq once appended (seqs start at 1)
-                    out.append((at, sup, ev.ConsultationRequested(participant_id=pid)))
+                    out.append((at, sup, cev.ConsultationRequested(participant_id=pid)))
         elif roll < 0.995:
             pid = rng.choice(present)
             out.append(
                 (
                     at,
                     f,
-                    ev.FlagRaised(
+                    mev.FlagRaised(
                         participant_id=pid,
                         description="",
                         space=where[pid],
@@ -192,7 +203,7 @@ def _script(rng: random.Random, people: list[int], staff: dict[str, int], events
                 (
                     at,
                     f,
-                    ev.WarningGiven(
+                    mev.WarningGiven(
                         participant_id=pid, rule="abuse", wording="注意", flag_seq=len(out)
                     ),
                 )
@@ -202,7 +213,7 @@ def _script(rng: random.Random, people: list[int], staff: dict[str, int], events
                 (
                     at,
                     sup,
-                    ev.IncidentRecorded(
+                    mev.IncidentRecorded(
                         kind="system", what="通信障害", police=False, fire=False, actions="再接続"
                     ),
                 )
@@ -273,7 +284,7 @@ def build(path: Path, sessions: int, participants: int, events: int) -> float:
             doors_at=rows[0][0],
             ends_at=rows[0][0] + timedelta(minutes=195),
             events=[
-                ev.Recorded(0, seq, at, actor, "", body)
+                Recorded(0, seq, at, actor, "", body)
                 for seq, (at, actor, _, _, _, body) in enumerate(rows, start=1)
             ],
             staff=roster,

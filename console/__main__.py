@@ -9,9 +9,11 @@ from pathlib import Path
 import uvicorn
 from sqlmodel import select
 
-from console import crypto, settings
-from console.db import make_engine, migrate, transaction
-from console.vocab import Qualification, Role
+from console import settings
+from console.security.roles import Qualification, Role
+from console.store import crypto
+from console.store.db import make_engine, migrate, transaction
+from console.web.composition import bootstrap
 
 
 def serve(host: str, port: int) -> None:
@@ -30,8 +32,8 @@ def serve(host: str, port: int) -> None:
 
 
 def create_staff(args: argparse.Namespace) -> int:
-    from console.auth import hash_password
-    from console.models import Staff
+    from console.security.auth import hash_password
+    from console.security.models import Staff
 
     role = Role.parse(args.role)
     if role is None:
@@ -109,6 +111,7 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--qualification", help=", ".join(Qualification))
     staff.add_argument("--password-stdin", action="store_true")
     args = parser.parse_args(argv)
+    bootstrap()
     if args.command == "serve":
         serve(args.host, args.port)
     elif args.command == "demo":

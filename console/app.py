@@ -1,4 +1,6 @@
-"""The ASGI application: routes, middleware and the lifespan that owns engine, hub and bus."""
+"""The ASGI application: routes, middleware and the lifespan that owns engine, hub and bus.
+
+The domains and their routes are listed in `console.web.composition`."""
 
 import asyncio
 import contextlib
@@ -9,25 +11,20 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console import (
-    bus,
-    consultation_pages,
-    crypto,
-    jobs,
-    moderation_pages,
-    pages,
-    report_pages,
-    schedule,
-    settings,
-)
-from console.db import make_engine, migrate
-from console.fragments import templates
-from console.hub import Hub
-from console.live import live_endpoint
+from console import settings
+from console.core.templating import templates
+from console.live import bus
+from console.live.hub import Hub
+from console.schedule import jobs
+from console.store import crypto
+from console.store.db import make_engine, migrate
+from console.web.composition import ROUTES, bootstrap
+
+bootstrap()
 
 SECURITY_HEADERS = [
     (
@@ -103,48 +100,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 
 routes = [
-    Route("/login", pages.login_form, methods=["GET"]),
-    Route("/login", pages.login, methods=["POST"]),
-    Route("/logout", pages.logout, methods=["POST"]),
-    Route("/", pages.home, methods=["GET"]),
-    Route("/meetups", schedule.create, methods=["POST"]),
-    Route("/schedule", schedule.view, methods=["GET"]),
-    Route("/meetups/{meetup_id:int}", pages.dashboard, methods=["GET"]),
-    Route("/meetups/{meetup_id:int}/commands/{name}", pages.command, methods=["POST"]),
-    Route("/participants", pages.participants, methods=["GET"]),
-    Route("/participants", pages.add_participant, methods=["POST"]),
-    Route("/participants/{participant_id:int}/history", moderation_pages.history, methods=["GET"]),
-    Route("/blocks", moderation_pages.blocks, methods=["GET"]),
-    Route("/consultations", consultation_pages.records, methods=["GET"]),
-    Route("/consultations/{record_id:int}", consultation_pages.record, methods=["GET"]),
-    Route(
-        "/consultations/{record_id:int}/commands/{name}",
-        consultation_pages.record_command,
-        methods=["POST"],
-    ),
-    Route("/reports", moderation_pages.ward_reports, methods=["GET"]),
-    Route("/meetups/{meetup_id:int}/summary", report_pages.summary, methods=["GET"]),
-    Route(
-        "/meetups/{meetup_id:int}/summary.{fmt:export}",
-        report_pages.summary_export,
-        methods=["GET"],
-    ),
-    Route("/monthly", report_pages.monthly_index, methods=["GET"]),
-    Route("/monthly/{year:int}/{month:int}", report_pages.monthly_report, methods=["GET"]),
-    Route(
-        "/monthly/{year:int}/{month:int}/v{version:int}.{fmt:export}",
-        report_pages.monthly_export,
-        methods=["GET"],
-    ),
-    Route("/monthly/{year:int}/{month:int}/text", report_pages.monthly_text, methods=["POST"]),
-    Route(
-        "/monthly/{year:int}/{month:int}/finalise", report_pages.monthly_finalise, methods=["POST"]
-    ),
-    Route(
-        "/monthly/{year:int}/{month:int}/correct", report_pages.monthly_correct, methods=["POST"]
-    ),
-    Route("/healthz", pages.health, methods=["GET"]),
-    WebSocketRoute("/live/{meetup_id:int}", live_endpoint),
+    *ROUTES,
     Mount("/static", StaticFiles(directory=settings.ROOT / "static"), name="static"),
 ]
 

@@ -5,14 +5,20 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from console import eventlog
-from console import events as ev
-from console.auth import hash_password
-from console.db import transaction
-from console.models import ConsultationRecord, Meetup, Participant, Staff
+from console.consultations import events as cev
+from console.consultations.models import ConsultationRecord
+from console.live import eventlog
+from console.live.events import Body
+from console.live.models import Meetup
+from console.moderation import events as mev
+from console.security.auth import hash_password
+from console.security.models import Staff
+from console.session import events as ev
+from console.session.models import Participant
+from console.session.state import LiveState
+from console.session.vocab import MeetupStatus
 from console.settings import TZ
-from console.state import LiveState
-from console.vocab import MeetupStatus
+from console.store.db import transaction
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -101,7 +107,7 @@ def _running_meetup(engine: Engine) -> Meetup:
         staff = {s.login_id: s.id for s in db.exec(select(Staff))}
         people = {p.code: p.id for p in db.exec(select(Participant))}
     manager = staff["manager"]
-    script: list[tuple[int, int | None, ev.Body]] = [
+    script: list[tuple[int, int | None, Body]] = [
         (-55, manager, ev.DoorsOpened()),
         (-54, manager, ev.StaffOnDuty(staff_id=manager, post="overall")),
         (-53, staff["facilitator"], ev.StaffOnDuty(staff_id=staff["facilitator"], post="exchange")),
@@ -171,7 +177,7 @@ def _running_meetup(engine: Engine) -> Meetup:
         (
             -4,
             fac,
-            ev.WarningGiven(
+            mev.WarningGiven(
                 participant_id=people["P011"],
                 rule="personal_info",
                 wording="個人が特定される情報は聞かないようにお願いします",
@@ -181,7 +187,7 @@ def _running_meetup(engine: Engine) -> Meetup:
         (
             -2,
             c3,
-            ev.FlagRaised(
+            mev.FlagRaised(
                 participant_id=people["P010"],
                 description="",
                 space="exchange",
@@ -247,7 +253,7 @@ def _past_meetup(engine: Engine) -> None:
         meetup_id, record_id = meetup.id, record.id
     m, f, c1, sup = staff["manager"], staff["facilitator"], staff["counsellor1"], staff["support"]
     p = [people[f"P{i:03d}"] for i in range(1, 11)]
-    script: list[tuple[int, int | None, ev.Body]] = [(0, m, ev.DoorsOpened())]
+    script: list[tuple[int, int | None, Body]] = [(0, m, ev.DoorsOpened())]
     script += [
         (1, sid, ev.StaffOnDuty(staff_id=sid, post=post))
         for sid, post in [
@@ -270,25 +276,25 @@ def _past_meetup(engine: Engine) -> None:
     ]
     script += [
         (40, f, ev.ParticipantMoved(participant_id=p[1], from_space="exchange", to_space="info")),
-        (55, sup, ev.ConsultationRequested(participant_id=p[2])),
+        (55, sup, cev.ConsultationRequested(participant_id=p[2])),
         (
             60,
             c1,
-            ev.ConsultationStarted(
+            cev.ConsultationStarted(
                 request_seq=20, participant_id=p[2], room=1, counsellor_id=c1, record_id=record_id
             ),
         ),
         (
             95,
             c1,
-            ev.ConsultationEnded(
+            cev.ConsultationEnded(
                 participant_id=p[2], room=1, to_space="exchange", record_id=record_id
             ),
         ),
         (
             100,
             c1,
-            ev.ConsultationRecordSaved(
+            cev.ConsultationRecordSaved(
                 record_id=record_id, participant_id=p[2], complete=True, topic="生活"
             ),
         ),

@@ -18,9 +18,13 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from console import crypto
-from console.db import make_engine, migrate, transaction
-from console.models import Meetup, Participant
+from console.live.models import Meetup
+from console.session.models import Participant
+from console.store import crypto
+from console.store.db import make_engine, migrate, transaction
+from console.web.composition import bootstrap
+
+bootstrap()  # the domains, as the app and the CLI start them
 
 # One data key for the whole run, shared by the test process and every server it starts.
 KEY_FILE = Path(tempfile.mkdtemp(prefix="console-keys-")) / "data.key"

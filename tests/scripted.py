@@ -2,11 +2,13 @@
 
 from datetime import UTC, date, datetime
 
-from console import events as ev
-from console.db import transaction
+from console.consultations import events as cev
 from console.demo import play  # noqa: F401  (the writer's script player, shared)
-from console.models import Meetup
+from console.live.models import Meetup
+from console.moderation import events as mev
+from console.session import events as ev
 from console.settings import TZ
+from console.store.db import transaction
 
 NOTE = "報告用: 秘密のあかねさんが就労の情報を希望"
 
@@ -56,11 +58,11 @@ def main_script(day, p, s, record_id):
             sup,
             ev.ParticipantMoved(participant_id=A, from_space="exchange", to_space="info"),
         ),
-        (t("14:40"), sup, ev.ConsultationRequested(participant_id=A)),
+        (t("14:40"), sup, cev.ConsultationRequested(participant_id=A)),
         (
             t("14:45"),
             c1,
-            ev.ConsultationStarted(
+            cev.ConsultationStarted(
                 request_seq=12, participant_id=A, room=1, counsellor_id=c1, record_id=record_id
             ),
         ),
@@ -68,40 +70,40 @@ def main_script(day, p, s, record_id):
         (
             t("15:10"),
             c1,
-            ev.ConsultationEnded(
+            cev.ConsultationEnded(
                 participant_id=A, room=1, to_space="exchange", record_id=record_id
             ),
         ),
         (
             t("15:15"),
             c1,
-            ev.ConsultationRecordSaved(
+            cev.ConsultationRecordSaved(
                 record_id=record_id, participant_id=A, complete=True, topic="就労"
             ),
         ),
         (
             t("15:20"),
             f,
-            ev.FlagRaised(
+            mev.FlagRaised(
                 participant_id=C, description="", space="exchange", reason="abuse", note=""
             ),
         ),
         (
             t("15:21"),
             f,
-            ev.WarningGiven(participant_id=C, rule="abuse", wording="注意", flag_seq=17),
+            mev.WarningGiven(participant_id=C, rule="abuse", wording="注意", flag_seq=17),
         ),
-        (t("15:30"), m, ev.ForcedExit(participant_id=C, space="exchange", reason="再度の暴言")),
+        (t("15:30"), m, mev.ForcedExit(participant_id=C, space="exchange", reason="再度の暴言")),
         (t("15:40"), sup, ev.ParticipantLeft(participant_id=B)),
         (t("16:00"), sup, ev.ParticipantEntered(participant_id=B, space="exchange", late=False)),
         (
             t("16:10"),
             sup,
-            ev.IncidentRecorded(
+            mev.IncidentRecorded(
                 kind="system", what="音声が途切れた", police=False, fire=False, actions="再接続"
             ),
         ),
-        (t("16:20"), c1, ev.HandoffConfirmed(handoff_id=1, record_id=record_id)),
+        (t("16:20"), c1, cev.HandoffConfirmed(handoff_id=1, record_id=record_id)),
         (t("16:30"), m, ev.StaffNotePosted(text=NOTE, for_report=True)),
         (t("16:31"), m, ev.StaffNotePosted(text="報告に載せないメモ", for_report=False)),
         # Caught up five minutes late after a restart: it counts at its planned 17:00.

@@ -1,0 +1,167 @@
+"""The live page's panels and frames: each panel has one template and a stable id.
+
+The same template renders a panel inside the full page and as an out-of-band swap. A frame
+(one websocket message) is rendered once per role for each event and shared by every socket
+of that role. The board is where the domains meet: moderation's, consultations' and the
+schedule's panels sit beside the session's own.
+"""
+
+from console.board.timeline import note_items, timeline_items
+from console.board.view import View
+from console.consultations import events as cev
+from console.core.templating import templates
+from console.live.events import Recorded
+from console.moderation import events as mev
+from console.session import events as ev
+from console.session.vocab import Space
+
+PANELS = {
+    "status": "board/fragments/status.html",
+    "lifecycle": "board/fragments/lifecycle.html",
+    "staff_panel": "board/fragments/staff_panel.html",
+    "absent": "board/fragments/absent.html",
+    "space": "board/fragments/space.html",
+    "count": "board/fragments/count.html",
+    "posted": "board/fragments/posted.html",
+    "person": "board/fragments/person.html",
+    "compliance": "schedule/fragments/compliance.html",
+    "moderation": "moderation/fragments/moderation.html",
+    "consultation": "consultations/fragments/consultation.html",
+}
+
+
+def panel(name: str, view: View, *, oob: bool = True, **extra) -> str:
+    return templates.get_template(PANELS[name]).render(view.context(oob=oob, **extra))
+
+
+def _prepend(list_id: str, items: str) -> str:
+    return f'<ol hx-swap-oob="afterbegin:#{list_id}">{items}</ol>' if items else ""
+
+
+def seq_marker(seq: int) -> str:
+    return f'<div id="live-seq" data-seq="{seq}" hx-swap-oob="true" hidden></div>'
+
+
+def all_panels(view: View) -> str:
+    """Every live panel (not the timeline or the notes), as out-of-band swaps."""
+    names = [
+        "status",
+        "lifecycle",
+        "compliance",
+        "staff_panel",
+        "absent",
+        "moderation",
+        "consultation",
+    ]
+    parts = [panel(n, view) for n in names]
+    parts += [panel("space", view, space=s) for s in Space]
+    return "".join(parts)
+
+
+def _changed_panels(event: Recorded, view: View) -> list[str]:
+    body = event.body
+    match body:
+        case ev.DoorsOpened() | ev.MeetupStarted() | ev.MeetupClosed() | ev.WrapUpNoticed():
+            return [all_panels(view)]
+        case ev.StaffOnDuty() | ev.StaffPostChanged() | ev.StaffOffDuty():
+            posted = [panel("posted", view, space=s) for s in Space]
+            return [
+                panel("status", view),
+                panel("staff_panel", view),
+                panel("compliance", view),
+                *posted,
+            ]
+        case cev.ConsultationRequested() | cev.ConsultationCancelled():
+            return [panel("consultation", view)]
+        case cev.ConsultationStarted(participant_id=pid):
+            return _moved(view, pid, Space.CONSULTATION)
+        case cev.ConsultationEnded(participant_id=pid, to_space=dst):
+            return _moved(view, pid, dst)
+        case cev.ConsultationRecordSaved() | cev.HandoffPrepared():
+            return []
+        case cev.HandoffConfirmed() | cev.PhoneHandoffRecorded():
+            return [panel("status", view)]
+        case ev.ParticipantEntered(participant_id=pid, space=space):
+            return [
+                panel("status", view),
+                panel("absent", view),
+                panel("count", view, space=Space(space)),
+                _append_person(view, pid, space),
+            ]
+        case ev.ParticipantMoved(participant_id=pid, to_space=dst):
+            return _moved(view, pid, dst)
+        case ev.ParticipantMarked(participant_id=pid):
+            if not view.names:
+                return []
+            return [panel("person", view, presence=view.state.present[pid])]
+        case ev.ParticipantLeft(participant_id=pid) | mev.ForcedExit(participant_id=pid):
+            return [
+                panel("status", view),
+                panel("absent", view),
+                panel("moderation", view),
+                panel("consultation", view),
+                _delete_person(view, pid),
+                *[panel("count", view, space=s) for s in Space],
+            ]
+        case mev.WarningGiven(participant_id=pid):
+            row = [panel("person", view, presence=view.state.present[pid])] if view.names else []
+            return [panel("moderation", view), *row]
+        case mev.FlagRaised() | mev.FlagDismissed() | mev.EntryRefused() | mev.IncidentRecorded():
+            return [panel("moderation", view), panel("status", view)]
+        case mev.ParticipantBlocked() | mev.ParticipantUnblocked():
+            return [panel("moderation", view), panel("absent", view)]
+    return []
+
+
+def _moved(view: View, pid: int, dst: str) -> list[str]:
+    """A participant changed space: their row moves, and every count and queue follows.
+    All four counts are re-sent: the source space is not always known (a consultation's)."""
+    return [
+        panel("status", view),
+        panel("consultation", view),
+        _delete_person(view, pid),
+        _append_person(view, pid, dst),
+        *[panel("count", view, space=s) for s in Space],
+    ]
+
+
+def _append_person(view: View, pid: int, space: str) -> str:
+    if not view.names:
+        return ""
+    row = panel("person", view, oob=False, presence=view.state.present[pid])
+    return f'<ul hx-swap-oob="beforeend:#people-{space}">{row}</ul>'
+
+
+def _delete_person(view: View, pid: int) -> str:
+    return f'<li id="person-{pid}" hx-swap-oob="delete"></li>' if view.names else ""
+
+
+def event_frame(event: Recorded, view: View) -> str:
+    """One websocket message telling `view.role` about `event`; `view.state` is the state after it."""
+    parts = _changed_panels(event, view)
+    parts.append(_prepend("timeline-list", timeline_items([event], view)))
+    parts.append(_prepend("notes-list", note_items([event], view)))
+    parts.append(seq_marker(event.seq))
+    return "".join(parts)
+
+
+def replay_frame(event: Recorded, view: View) -> str:
+    """A missed event re-sent on resume: its timeline line and note; panels follow at the end."""
+    parts = [
+        _prepend("timeline-list", timeline_items([event], view)),
+        _prepend("notes-list", note_items([event], view)),
+        seq_marker(event.seq),
+    ]
+    return "".join(parts)
+
+
+def resync_frame(view: View, timeline: list[Recorded], notes: list[Recorded]) -> str:
+    """Whole panels, timeline and notes (newest first), for a client too far behind to replay."""
+    timeline = timeline_items(timeline, view)
+    notes = note_items(notes, view)
+    return (
+        all_panels(view)
+        + f'<ol id="timeline-list" hx-swap-oob="true" class="timeline">{timeline}</ol>'
+        + f'<ol id="notes-list" hx-swap-oob="true" class="notes">{notes}</ol>'
+        + seq_marker(view.state.seq)
+    )

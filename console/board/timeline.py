@@ -1,0 +1,138 @@
+"""The timeline: one Japanese line per event, as each role may read it, and the staff notes."""
+
+from datetime import datetime
+
+from markupsafe import Markup
+
+from console.board.view import View
+from console.consultations import events as cev
+from console.core.templating import jst, templates
+from console.live.events import Recorded
+from console.moderation import events as mev
+from console.moderation.vocab import FlagReason, IncidentKind
+from console.security.permissions import Action, allowed
+from console.session import events as ev
+from console.session.vocab import Mark, Post, Space
+
+
+def _render(name: str, view: View, **extra) -> str:
+    return templates.get_template(name).render(view.context(**extra))
+
+
+LATE_SECONDS = 10  # a scheduled transition later than this was caught up after a restart
+LIFECYCLE = ev.DoorsOpened | ev.MeetupStarted | ev.MeetupClosed
+MODERATION = mev.ForcedExit | mev.ParticipantBlocked | mev.ParticipantUnblocked
+
+
+def describe(event: Recorded, view: View) -> str | None:
+    """One Japanese line for the timeline, or None when this role does not see the event."""
+    d = view.directory
+    body = event.body
+
+    def who(pid: int) -> str:
+        return f"「{d.participant_name(pid)}」さん" if view.names else "参加者"
+
+    match body:
+        case ev.DoorsOpened():
+            text = "入室受付を開始しました"
+        case ev.WrapUpNoticed():
+            text = "まもなく終了です(終了のお知らせ)"
+        case ev.MeetupStarted():
+            text = "開催を開始しました"
+        case ev.MeetupClosed():
+            text = "開催を終了しました(在室者は終了時刻で退室扱い)"
+        case ev.StaffOnDuty(staff_id=sid, post=post):
+            text = f"{d.staff_name(sid)}が勤務を開始しました({Post(post).label})"
+        case ev.StaffPostChanged(staff_id=sid, post=post):
+            text = f"{d.staff_name(sid)}の配置が{Post(post).label}になりました"
+        case ev.StaffOffDuty(staff_id=sid):
+            text = f"{d.staff_name(sid)}が勤務を終了しました"
+        case ev.ParticipantEntered(participant_id=pid, space=space, late=late):
+            text = f"{who(pid)}が{Space(space).label}に入室しました" + (
+                "(途中参加)" if late else ""
+            )
+        case ev.ParticipantMoved(participant_id=pid, from_space=src, to_space=dst):
+            text = f"{who(pid)}が{Space(src).label}から{Space(dst).label}へ移動しました"
+        case ev.ParticipantMarked(participant_id=pid, mark=mark):
+            if not view.names:
+                return None
+            text = f"{who(pid)}を「{Mark(mark).label}」にしました"
+        case ev.ParticipantLeft(participant_id=pid):
+            text = f"{who(pid)}が退室しました"
+        case ev.StaffNotePosted():
+            if not allowed(view.role, Action.VIEW_STAFF_NOTES):
+                return None
+            text = "スタッフメモが投稿されました"
+        case cev.ConsultationRequested(participant_id=pid):
+            text = f"{who(pid)}が個別相談を希望しました"
+        case cev.ConsultationCancelled(participant_id=pid):
+            text = f"{who(pid)}の相談希望を取り消しました"
+        case cev.ConsultationStarted(room=room, counsellor_id=cid):
+            text = f"個別相談室{room}で相談が始まりました(担当: {d.staff_name(cid)})"
+        case cev.ConsultationEnded(room=room):
+            text = f"個別相談室{room}の相談が終わりました"
+        case (
+            cev.ConsultationRecordSaved()
+            | cev.HandoffPrepared()
+            | cev.HandoffConfirmed()
+            | cev.PhoneHandoffRecorded()
+        ) if not allowed(view.role, Action.READ_RECORD):
+            return None
+        case cev.ConsultationRecordSaved(record_id=rid, complete=complete):
+            text = f"相談記録 C-{rid} を{'完成' if complete else '下書き保存'}しました"
+        case cev.HandoffPrepared(record_id=rid):
+            text = f"相談記録 C-{rid} の窓口への共有を作成しました(確認待ち)"
+        case cev.HandoffConfirmed(record_id=rid):
+            text = f"相談記録 C-{rid} の共有の宛先が確認され、送信します"
+        case cev.PhoneHandoffRecorded(record_id=rid):
+            text = f"相談記録 C-{rid} を電話で窓口に共有しました"
+        case mev.ForcedExit(participant_id=pid, immediate=immediate):
+            text = f"{who(pid)}が強制退室となりました" + ("(即時)" if immediate else "")
+        case mev.IncidentRecorded(kind=kind):
+            text = f"事故・トラブルが記録されました({IncidentKind(kind).label})"
+        case _ if not view.moderates:
+            return None
+        case mev.FlagRaised(participant_id=pid, description=desc, reason=reason):
+            subject = who(pid) if pid else f"「{desc}」"
+            text = f"{subject}について通報がありました({FlagReason(reason).label})"
+        case mev.FlagDismissed(reason=reason):
+            return f"通報を対応不要として閉じました(理由: {reason})"
+        case mev.WarningGiven(participant_id=pid, rule=rule):
+            text = f"{who(pid)}に事前通告しました({FlagReason(rule).label})"
+        case mev.ParticipantBlocked(participant_id=pid):
+            text = f"{who(pid)}をブロックしました"
+        case mev.ParticipantUnblocked(participant_id=pid):
+            text = f"{who(pid)}のブロックを解除しました"
+        case mev.EntryRefused(participant_id=pid):
+            text = f"ブロック中の{who(pid)}の入室を拒否しました"
+        case mev.ModerationNoteAdded(participant_id=pid):
+            text = f"{who(pid)}について対応メモを記録しました"
+        case _:
+            return None
+    reason = getattr(body, "reason", "") if isinstance(body, LIFECYCLE | MODERATION) else ""
+    text = f"{text}(理由: {reason})" if reason else text
+    planned = getattr(body, "scheduled_at", "")
+    if planned and (event.at - datetime.fromisoformat(planned)).total_seconds() > LATE_SECONDS:
+        text += (
+            f"(予定時刻 {jst(datetime.fromisoformat(planned), '%H:%M:%S')} の処理を再開時に実施)"
+        )
+    elif planned:
+        text += "(予定どおり自動)"
+    return text
+
+
+def timeline_items(events: list[Recorded], view: View) -> Markup:
+    return Markup("").join(
+        Markup(_render("board/fragments/timeline_item.html", view, event=e, text=text))
+        for e in events
+        if (text := describe(e, view)) is not None
+    )
+
+
+def note_items(events: list[Recorded], view: View) -> Markup:
+    if not allowed(view.role, Action.VIEW_STAFF_NOTES):
+        return Markup("")
+    notes = [e for e in events if isinstance(e.body, ev.StaffNotePosted)]
+    return Markup("").join(
+        Markup(_render("board/fragments/note_item.html", view, event=e)) for e in notes
+    )

@@ -1,0 +1,173 @@
+"""What one role sees of one meetup: its live state, the names to show, and the staffing."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, func, select
+
+from console.live.models import EventRow, Meetup
+from console.moderation import events as moderation_events
+from console.moderation.models import Block
+from console.schedule.compliance import OnDuty, Rule, check_staffing, unmet_periods, unmet_since
+from console.security.models import Staff
+from console.security.permissions import Action, allowed
+from console.security.roles import Qualification, Role
+from console.session.models import Participant
+from console.session.state import LiveState
+from console.session.vocab import Space
+from console.store.columns import utcnow
+
+
+@dataclass(frozen=True)
+class Directory:
+    """Names to show, looked up when rendering: events and state hold ids only."""
+
+    staff: dict[int, Staff]
+    participants: dict[int, Participant]
+    past_warnings: dict[int, int]  # participant -> warnings in other meetups
+    blocked: frozenset[int]
+
+    @classmethod
+    def load(cls, db: Session, meetup_id: int) -> "Directory":
+        staff = {s.id: s for s in db.exec(select(Staff))}
+        people = {p.id: p for p in db.exec(select(Participant))}
+        this = db.get(Meetup, meetup_id)
+        past: dict[int, int] = {}
+        if this is not None:  # warnings from meetups before this one
+            earlier = (Meetup.date < this.date) | (
+                (Meetup.date == this.date) & (Meetup.id < this.id)
+            )
+            past = dict(
+                db.exec(
+                    select(EventRow.participant_id, func.count())
+                    .join(Meetup, Meetup.id == EventRow.meetup_id)
+                    .where(EventRow.type == moderation_events.WarningGiven.type, earlier)
+                    .group_by(EventRow.participant_id)
+                ).all()
+            )
+        blocked = db.exec(select(Block.participant_id).where(col(Block.lifted_at).is_(None))).all()
+        return cls(staff=staff, participants=people, past_warnings=past, blocked=frozenset(blocked))
+
+    def staff_name(self, staff_id: int | None) -> str:
+        if staff_id is None:
+            return "自動"
+        staff = self.staff.get(staff_id)
+        return staff.display_name if staff else f"職員#{staff_id}"
+
+    def participant_name(self, participant_id: int) -> str:
+        """Callers check the role may see names (`View.names`) before calling this."""
+        person = self.participants.get(participant_id)
+        return person.display_name if person else "参加者"
+
+    def qualified(self, staff_id: int) -> bool:
+        staff = self.staff.get(staff_id)
+        q = Qualification.parse(staff.qualification) if staff else None
+        return bool(q and q.qualified)
+
+
+@dataclass(frozen=True)
+class View:
+    """Everything a template needs to render one role's panels of one meetup."""
+
+    meetup: Meetup
+    state: LiveState
+    role: str
+    directory: Directory
+
+    @property
+    def names(self) -> bool:
+        return allowed(self.role, Action.VIEW_PARTICIPANT_NAMES)
+
+    def context(self, **extra) -> dict:
+        return {"v": self, "role": self.role, "state": self.state, "meetup": self.meetup, **extra}
+
+    def staffing(self) -> dict[str, int]:
+        on_duty = [self.directory.staff.get(d.staff_id) for d in self.state.on_duty.values()]
+        counsellors = [s for s in on_duty if s and s.role == Role.COUNSELLOR]
+        return {
+            "total": len(on_duty),
+            "counsellors": len(counsellors),
+            "qualified": sum(1 for s in counsellors if self.directory.qualified(s.id)),
+        }
+
+    @property
+    def moderates(self) -> bool:
+        return allowed(self.role, Action.VIEW_MODERATION)
+
+    def open_flags(self) -> list:
+        return sorted(self.state.open_flags.values(), key=lambda f: f.seq)
+
+    def warnings(self, participant_id: int) -> tuple[int, int]:
+        """Warnings to this participant: in this meetup, and in earlier ones."""
+        here = len(self.state.warnings.get(participant_id, ()))
+        return here, self.directory.past_warnings.get(participant_id, 0)
+
+    def exited(self) -> list[tuple[int, bool]]:
+        """Participants forced out in this meetup, in order, each once, and whether any of
+        their exits was immediate."""
+        immediate: dict[int, bool] = {}
+        for pid, was_immediate in self.state.forced_exits:
+            immediate[pid] = immediate.get(pid, False) or was_immediate
+        return list(immediate.items())
+
+    def _roster(self, duties) -> list[OnDuty]:
+        roster = []
+        for staff_id, post in duties:
+            staff = self.directory.staff.get(staff_id)
+            if staff is not None:
+                roster.append(
+                    OnDuty(staff_id, staff.role, self.directory.qualified(staff_id), post)
+                )
+        return roster
+
+    def compliance(self) -> list[tuple[Rule, object]]:
+        """Each staffing rule of this kind of meetup, and since when it is unmet (or None)."""
+        groups = self.meetup.groups if self.meetup.kind == "family_class" else None
+        now = [(d.staff_id, d.post) for d in self.state.on_duty.values()]
+        rules = check_staffing(self.meetup.kind, self._roster(now), groups=groups)
+        snapshots = [
+            (at, check_staffing(self.meetup.kind, self._roster(duties), groups=groups))
+            for at, duties in self._rosters()
+        ]
+        since = unmet_since(snapshots) if snapshots else {}
+        return [(rule, None if rule.met else since.get(rule.code)) for rule in rules]
+
+    def _rosters(self) -> list[tuple[datetime, tuple[tuple[int, str], ...]]]:
+        """Who was on duty where, from doors-open on (or every change, before it opens)."""
+        history, opened = self.state.duty_history, self.state.opened_at
+        if opened is None:
+            return list(history)
+        at_opening = ([d for at, d in history if at <= opened] or [()])[-1]
+        return [(opened, at_opening)] + [(at, d) for at, d in history if at > opened]
+
+    def unmet_periods(self) -> dict[str, list[tuple[datetime, datetime]]]:
+        """When each staffing rule was unmet between doors-open and the close (or now)."""
+        groups = self.meetup.groups if self.meetup.kind == "family_class" else None
+        opened = self.state.opened_at
+        if opened is None:
+            return {}
+        snapshots = [
+            (at, check_staffing(self.meetup.kind, self._roster(d), groups=groups))
+            for at, d in self._rosters()
+        ]
+        return unmet_periods(snapshots, until=self.state.closed_at or utcnow())
+
+    def counsellors_present(self) -> tuple[int, int]:
+        """Counsellors on duty at any time in this meetup, and the qualified among them."""
+        ids = {sid for _at, duties in self.state.duty_history for sid, _post in duties}
+        staff = [self.directory.staff[i] for i in ids if i in self.directory.staff]
+        counsellors = [s for s in staff if s.role == Role.COUNSELLOR]
+        return len(counsellors), sum(1 for s in counsellors if self.directory.qualified(s.id))
+
+    def free_rooms(self) -> list[int]:
+        return [r for r in range(1, self.meetup.rooms + 1) if r not in self.state.rooms]
+
+    def hides(self, presence) -> bool:
+        """True when this role must not see who is in a consultation room."""
+        return presence.space == Space.CONSULTATION and not allowed(
+            self.role, Action.VIEW_CONSULTATION_NAMES
+        )
+
+    def absent(self) -> list[Participant]:
+        people = self.directory.participants.values()
+        return sorted((p for p in people if p.id not in self.state.present), key=lambda p: p.code)

@@ -1,0 +1,121 @@
+"""Consultation records and helpline handoffs: the pages counsellors and the manager use.
+
+Reading a record is reading personal data: each read leaves one audit entry. The ward role
+and the facilitator/support roles never reach these pages (permission table).
+"""
+
+from sqlmodel import col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from console import settings
+from console.consultations.commands import minimal_summary
+from console.consultations.models import ConsultationRecord, Handoff
+from console.core.pages import page, refuse
+from console.live.commands import command_response
+from console.live.models import Meetup
+from console.security.auth import guarded
+from console.security.models import AuditEntry
+from console.security.permissions import Action
+from console.session.models import Participant
+from console.session.vocab import AgeBracket, Gender
+from console.store.db import transaction
+from console.store.models import OutboxMessage
+
+RECORD_COMMANDS = {"record_save", "handoff_prepare", "handoff_confirm", "handoff_phone"}
+
+
+def _audit(db, staff_id: int, action: str, target: str) -> None:
+    db.add(AuditEntry(staff_id=staff_id, action=action, target=target))
+
+
+@guarded(Action.READ_RECORD)
+async def records(request: Request) -> Response:
+    def read():
+        with transaction(request.app.state.engine) as db:
+            _audit(db, request.state.staff.id, "consultations.list", "all")
+            rows = db.exec(
+                select(ConsultationRecord, Meetup, Participant)
+                .join(Meetup, Meetup.id == ConsultationRecord.meetup_id)
+                .join(Participant, Participant.id == ConsultationRecord.participant_id)
+                .order_by(
+                    col(ConsultationRecord.complete), col(ConsultationRecord.started_at).desc()
+                )
+                .limit(300)
+            ).all()
+            pending = db.exec(
+                select(Handoff).where(
+                    Handoff.method == "email", col(Handoff.confirmed_by).is_(None)
+                )
+            ).all()
+            return rows, pending
+
+    rows, pending = await run_in_threadpool(read)
+    directory = await run_in_threadpool(request.app.state.hub.directory, 0)
+    return page(request, "consultations/records.html", rows=rows, pending=pending, d=directory)
+
+
+@guarded(Action.READ_RECORD)
+async def record(request: Request) -> Response:
+    record_id = request.path_params["record_id"]
+
+    def read():
+        with transaction(request.app.state.engine) as db:
+            found = db.get(ConsultationRecord, record_id)
+            if found is None:
+                return None
+            _audit(db, request.state.staff.id, "consultation.read", f"record:{record_id}")
+            handoffs = db.exec(
+                select(Handoff).where(Handoff.record_id == record_id).order_by(Handoff.id)
+            ).all()
+            keys = [f"handoff:{h.id}" for h in handoffs]
+            mails = {
+                m.key: m
+                for m in db.exec(select(OutboxMessage).where(col(OutboxMessage.key).in_(keys)))
+            }
+            person = db.get(Participant, found.participant_id)
+            return (
+                found,
+                person,
+                db.get(Meetup, found.meetup_id),
+                [(h, mails.get(f"handoff:{h.id}")) for h in handoffs],
+            )
+
+    found = await run_in_threadpool(read)
+    if found is None:
+        return refuse(request, "相談記録が見つかりません。", 404)
+    rec, person, meetup, handoffs = found
+    directory = await run_in_threadpool(request.app.state.hub.directory, 0)
+    return page(
+        request,
+        "consultations/record.html",
+        rec=rec,
+        person=person,
+        meetup=meetup,
+        handoffs=handoffs,
+        d=directory,
+        topics=settings.CONSULTATION_TOPICS,
+        summary=minimal_summary(rec),
+        helpline=settings.HELPLINE_ADDRESS,
+        AgeBracket=AgeBracket,
+        Gender=Gender,
+    )
+
+
+@guarded(Action.READ_RECORD)
+async def record_command(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in RECORD_COMMANDS:
+        return refuse(request, "不明な操作です。", 404)
+
+    def meetup_of(record_id: int) -> int | None:
+        with transaction(request.app.state.engine) as db:
+            found = db.get(ConsultationRecord, record_id)
+            return found.meetup_id if found else None
+
+    meetup_id = await run_in_threadpool(meetup_of, request.path_params["record_id"])
+    if meetup_id is None:
+        return refuse(request, "相談記録が見つかりません。", 404)
+    extra = {"record_id": str(request.path_params["record_id"])}
+    return await command_response(request, meetup_id=meetup_id, name=name, extra=extra)

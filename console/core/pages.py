@@ -1,0 +1,38 @@
+"""Rendering a page, a command's outcome, or a refusal: the same three answers everywhere."""
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from console.core.templating import templates
+
+
+def is_htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+def result(request: Request, message: str, status: int = 200) -> Response:
+    """The outcome of a command, swapped into the page's status region."""
+    html = templates.get_template("result.html").render(message=message, error=status >= 400)
+    # The page's <body> targets #command-result for every htmx request. Not HX-Retarget:
+    # htmx resolves that against the triggering form, which a live update may have removed.
+    return HTMLResponse(html, status_code=status)
+
+
+def refuse(request: Request, message: str, status: int) -> Response:
+    if is_htmx(request):
+        return result(request, message, status)
+    return templates.TemplateResponse(
+        request, "error.html", {"message": message, "status": status}, status_code=status
+    )
+
+
+def page(request: Request, name: str, status: int = 200, **context) -> Response:
+    staff = getattr(request.state, "staff", None)
+    login = getattr(request.state, "login", None)
+    context.setdefault("role", staff.role if staff else "")
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"me": staff, "csrf_token": login.csrf_token if login else "", **context},
+        status_code=status,
+    )

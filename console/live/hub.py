@@ -1,0 +1,266 @@
+"""The hub: live state per meetup, and fan-out of committed events to websockets.
+
+Events reach `deliver` only after they are committed (from a command in this process, or
+from the bus when another process committed them). `deliver` folds them into the live
+state in seq order, filling any gap from the database, renders one frame per role (through
+the board the domains registered), and puts it on every subscriber's bounded queue. A subscriber that falls behind is dropped
+with close code 1013 and resumes from its last seq when the browser reconnects.
+"""
+
+import asyncio
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import anyio
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from console import settings
+from console.core.errors import Refused
+from console.live import eventlog
+from console.live.events import Recorded
+from console.live.fold import apply
+from console.live.models import Meetup
+from console.live.registry import State, current
+
+log = logging.getLogger(__name__)
+
+CLOSE = object()  # queued to tell a subscriber's writer to close its socket
+HEARTBEAT = object()  # queued to every subscriber now and then: check the login, say "alive"
+DIRECTORY_SECONDS = 5.0  # how long rendering may reuse names without looking again
+# Frames kept for resuming sockets: every role's replay of a full LIVE_REPLAY_LIMIT, twice over.
+RENDERED_LIMIT = 2 * 5 * (settings.LIVE_REPLAY_LIMIT + 2)
+
+
+@dataclass(eq=False)
+class Subscriber:
+    role: str
+    queue: asyncio.Queue
+    login: str = ""  # the login's token hash, to close its sockets at logout
+    sent_seq: int = 0
+    overflowed: bool = False
+
+    def push(self, seq: int, frame: str) -> None:
+        if self.overflowed:
+            return
+        try:
+            self.queue.put_nowait((seq, frame))
+        except asyncio.QueueFull:
+            self.close()
+
+    def tick(self) -> None:
+        """Queue a heartbeat unless the socket is closing or already has plenty to do."""
+        if not self.overflowed and not self.queue.full():
+            self.queue.put_nowait((HEARTBEAT, None))
+
+    def close(self, code: int = 1013) -> None:
+        """Drop what is queued and tell the writer to close with `code`. 1012 and 1013 make
+        the browser's ws extension reconnect, and it resumes from its last seq."""
+        self.overflowed = True
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait((CLOSE, code))
+
+
+@dataclass(eq=False)
+class LiveMeetup:
+    meetup: Meetup
+    state: State
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    subscribers: set[Subscriber] = field(default_factory=set)
+
+
+class Hub:
+    def __init__(self, engine: Engine, *, queue_size: int) -> None:
+        self.engine = engine
+        self.queue_size = queue_size
+        self._meetups: dict[int, LiveMeetup] = {}
+        self._loading = asyncio.Lock()
+        self.board = current().board
+        self._directories: dict[int, tuple[float, object]] = {}
+        # Frames for resuming sockets, rendered once per role and seq: (kind, meetup, role, seq).
+        self._rendered: OrderedDict[tuple[str, int, str, int], str] = OrderedDict()
+        self._resuming: dict[int, asyncio.Lock] = {}
+
+    async def live(self, meetup_id: int) -> LiveMeetup:
+        """The meetup's live state, folded from the log on first use. Refused if unknown."""
+        live = self._meetups.get(meetup_id)
+        if live is not None:
+            return live
+        async with self._loading:
+            if meetup_id not in self._meetups:
+                meetup, state = await anyio.to_thread.run_sync(self._load, meetup_id)
+                self._meetups[meetup_id] = LiveMeetup(meetup=meetup, state=state)
+                # A bus notification that arrived while loading found no meetup to catch up.
+                await self.catch_up(meetup_id)
+        return self._meetups[meetup_id]
+
+    def _load(self, meetup_id: int) -> tuple[Meetup, State]:
+        with Session(self.engine) as db:
+            meetup = db.get(Meetup, meetup_id)
+        if meetup is None:
+            raise Refused("開催回が見つかりません。", status=404)
+        return meetup, eventlog.replay(self.engine, meetup_id)
+
+    def directory(self, meetup_id: int):
+        """Names for rendering; templates show participants' only to roles allowed them."""
+        with Session(self.engine) as db:
+            return self.board.directory(db, meetup_id)
+
+    async def names(self, meetup_id: int, events: list[Recorded] = (), *, fresh: bool = False):
+        """The directory for rendering live frames, reused for a few seconds instead of read
+        for every event and every socket; read again at once when `events` mention someone
+        it does not know or change what is shown beside names."""
+        cached = self._directories.get(meetup_id)
+        if (
+            not fresh
+            and cached is not None
+            and time.monotonic() - cached[0] < DIRECTORY_SECONDS
+            and not any(self.board.changes_names(event, cached[1]) for event in events)
+        ):
+            return cached[1]
+        directory = await anyio.to_thread.run_sync(self.directory, meetup_id)
+        self._directories[meetup_id] = (time.monotonic(), directory)
+        return directory
+
+    async def deliver(self, meetup_id: int, events: list[Recorded]) -> None:
+        """Fold committed events into live state and fan them out. Never raises."""
+        try:
+            await self._deliver(meetup_id, events)
+        except Exception:
+            # The events are committed; sockets that missed them resync on reconnect.
+            log.exception("delivery failed for meetup %s", meetup_id)
+            live = self._meetups.pop(meetup_id, None)
+            for sub in live.subscribers if live else ():
+                sub.close()
+
+    async def _deliver(self, meetup_id: int, events: list[Recorded]) -> None:
+        live = self._meetups.get(meetup_id)
+        if live is None:
+            return  # nobody is looking; the state is folded from the log on first use
+        fresh = [e for e in events if e.seq > live.state.seq]
+        if not fresh:
+            return
+        if fresh[0].seq != live.state.seq + 1:
+            fresh = await anyio.to_thread.run_sync(self._read_since, meetup_id, live.state.seq)
+        directory = await self.names(meetup_id, fresh)
+        # No await from here on: a socket subscribing meanwhile either sees these events in
+        # its snapshot or receives them on its queue, never neither.
+        for event in fresh:
+            if event.seq <= live.state.seq:
+                continue
+            live.state = apply(live.state, event)
+            for role in {sub.role for sub in live.subscribers}:
+                frame = self.board.event_frame(
+                    event, self.board.view(live.meetup, live.state, role, directory)
+                )
+                for sub in live.subscribers:
+                    if sub.role == role:
+                        sub.push(event.seq, frame)
+
+    async def catch_up_frames(
+        self, live: LiveMeetup, role: str, after: int, snapshot: State
+    ) -> list[str]:
+        """What a socket that rendered up to `after` needs to reach `snapshot`: each missed
+        event's frame, with the panels before the last one's `#live-seq`; or, past
+        LIVE_REPLAY_LIMIT (or ahead of the log), one frame of whole panels. Rendered once per
+        role and seq for all the sockets that resume at the same time."""
+        meetup_id, upto = live.meetup.id, snapshot.seq
+        async with self._resuming.setdefault(meetup_id, asyncio.Lock()):
+            view = await self.view(live, role, snapshot)
+            if after > upto or upto - after > settings.LIVE_REPLAY_LIMIT:
+                key = ("resync", meetup_id, role, upto)
+                if key not in self._rendered:
+                    timeline, notes = await anyio.to_thread.run_sync(self.history, meetup_id, upto)
+                    self._remember(key, self.board.resync_frame(view, timeline, notes))
+                return [self._rendered[key]]
+            seqs = range(after + 1, upto + 1)
+            missing = [s for s in seqs if ("replay", meetup_id, role, s) not in self._rendered]
+            if missing:
+                events = await anyio.to_thread.run_sync(
+                    self._read_since, meetup_id, missing[0] - 1, upto
+                )
+                for event in events:
+                    self._remember(
+                        ("replay", meetup_id, role, event.seq), self.board.replay_frame(event, view)
+                    )
+            panels = ("panels", meetup_id, role, upto)
+            if panels not in self._rendered:
+                self._remember(panels, self.board.all_panels(view))
+            frames = [self._rendered[("replay", meetup_id, role, s)] for s in seqs]
+            return [*frames[:-1], self._rendered[panels] + frames[-1]]
+
+    def _remember(self, key: tuple[str, int, str, int], frame: str) -> None:
+        self._rendered[key] = frame
+        while len(self._rendered) > RENDERED_LIMIT:
+            self._rendered.popitem(last=False)
+
+    def history(self, meetup_id: int, upto: int) -> tuple[list[Recorded], list[Recorded]]:
+        """The newest timeline events and the newest staff notes up to `upto`, newest first."""
+        with Session(self.engine) as db:
+            return self.board.history(db, meetup_id, upto)
+
+    def _read_since(self, meetup_id: int, after: int, upto: int | None = None) -> list[Recorded]:
+        with Session(self.engine) as db:
+            return eventlog.read_since(db, meetup_id, after, upto=upto)
+
+    async def catch_up(self, meetup_id: int) -> None:
+        """Deliver whatever the log holds beyond the live state (used by the bus)."""
+        live = self._meetups.get(meetup_id)
+        if live is None:
+            return
+        async with live.lock:
+            missed = await anyio.to_thread.run_sync(self._read_since, meetup_id, live.state.seq)
+            await self.deliver(meetup_id, missed)
+
+    async def catch_up_all(self) -> None:
+        for meetup_id in list(self._meetups):
+            await self.catch_up(meetup_id)
+
+    async def load_open(self) -> None:
+        """At start-up: fold the log of every meetup that is not closed."""
+        for meetup_id in await anyio.to_thread.run_sync(self._open_meetup_ids):
+            await self.live(meetup_id)
+
+    def _open_meetup_ids(self) -> list[int]:
+        with Session(self.engine) as db:
+            query = select(Meetup.id).where(Meetup.status != current().closed_status)
+            return list(db.exec(query))
+
+    def subscribe(self, live: LiveMeetup, role: str, login: str = "") -> Subscriber:
+        sub = Subscriber(role=role, queue=asyncio.Queue(self.queue_size), login=login)
+        live.subscribers.add(sub)
+        return sub
+
+    def close_login(self, login: str) -> None:
+        """Close every socket of one login (after logout) with 1008: no reconnect."""
+        for live in self._meetups.values():
+            for sub in live.subscribers:
+                if sub.login == login:
+                    sub.close(1008)
+
+    def unsubscribe(self, live: LiveMeetup, sub: Subscriber) -> None:
+        live.subscribers.discard(sub)
+
+    async def view(
+        self, live: LiveMeetup, role: str, state: State | None = None, *, fresh: bool = False
+    ):
+        """What `role` sees; `fresh` reads names now (a page load) rather than reusing them."""
+        directory = await self.names(live.meetup.id, fresh=fresh)
+        return self.board.view(live.meetup, state or live.state, role, directory)
+
+    async def beat(self, seconds: float) -> None:
+        """Every `seconds`, a heartbeat to every socket: one timer for all of them rather than
+        a timeout around every frame each socket waits for."""
+        while True:
+            await asyncio.sleep(seconds)
+            for live in self._meetups.values():
+                for sub in live.subscribers:
+                    sub.tick()
+
+    def close_all(self, code: int = 1012) -> None:
+        for live in self._meetups.values():
+            for sub in live.subscribers:
+                sub.close(code)

@@ -1,0 +1,11 @@
+"""A participant's moderation history, the blocks, the reports to the ward."""
+
+from starlette.routing import Route
+
+from console.moderation import pages
+
+ROUTES = [
+    Route("/participants/{participant_id:int}/history", pages.history, methods=["GET"]),
+    Route("/blocks", pages.blocks, methods=["GET"]),
+    Route("/reports", pages.ward_reports, methods=["GET"]),
+]

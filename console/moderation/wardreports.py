@@ -1,0 +1,138 @@
+"""Reports to the ward (発注者): every forced exit (spec 6(1)⑥オ) and every incident (spec 9).
+
+A report is written, and its email queued, in the same transaction as the event it reports.
+It names the participant by participant ID only: the ward holds the registration records.
+"""
+
+from sqlmodel import Session, col, select
+
+from console import settings
+from console.live.eventlog import recorded
+from console.live.events import Recorded
+from console.live.models import EventRow, Meetup
+from console.moderation import events as ev
+from console.moderation.models import WardReport
+from console.moderation.vocab import FlagReason, IncidentKind
+from console.security.models import Staff
+from console.session.models import Participant
+from console.session.state import LiveState
+from console.session.vocab import Space
+from console.settings import TZ
+from console.store import outbox
+
+SUBJECT_PREFIX = "【港区ひきこもり居場所支援】"
+
+
+def _when(event: Recorded) -> str:
+    return event.at.astimezone(TZ).strftime("%Y年%m月%d日 %H:%M")
+
+
+def _staff_name(db: Session, staff_id: int | None) -> str:
+    staff = db.get(Staff, staff_id) if staff_id else None
+    return staff.display_name if staff else "―"
+
+
+def _file(db: Session, event: Recorded, *, kind: str, title: str, lines: list[str]) -> None:
+    meetup = db.get(Meetup, event.meetup_id)
+    subject = f"{SUBJECT_PREFIX}{title} {_when(event)}"
+    body = "\n".join(
+        [
+            f"{title}",
+            "",
+            f"開催回: {meetup.date:%Y年%m月%d日} メタバース居場所",
+            *lines,
+            "",
+            "本メールはセッションコンソールから自動送信しています。",
+        ]
+    )
+    db.add(
+        WardReport(
+            meetup_id=event.meetup_id, event_seq=event.seq, kind=kind, subject=subject, body=body
+        )
+    )
+    outbox.enqueue(
+        db,
+        key=f"ward-report:{event.meetup_id}:{event.seq}",
+        to_addr=settings.WARD_REPORT_ADDRESS,
+        subject=subject,
+        body=body,
+    )
+
+
+def _leading_to(db: Session, event: Recorded, before: LiveState) -> list[Recorded]:
+    """The warnings since this participant's previous forced exit in this meetup, and the
+    flags still open or acted on by those warnings. Dismissed flags are not reported."""
+    pid = event.body.participant_id
+    rows = db.exec(
+        select(EventRow)
+        .where(EventRow.meetup_id == event.meetup_id, EventRow.participant_id == pid)
+        .where(
+            col(EventRow.type).in_([ev.FlagRaised.type, ev.WarningGiven.type, ev.ForcedExit.type])
+        )
+        .where(EventRow.seq < event.seq)
+        .order_by(EventRow.seq)
+    )
+    history = [recorded(row) for row in rows]
+    last_exit = max((e.seq for e in history if isinstance(e.body, ev.ForcedExit)), default=0)
+    warnings = [e for e in history if isinstance(e.body, ev.WarningGiven) and e.seq > last_exit]
+    flag_seqs = {f.seq for f in before.open_flags.values() if f.participant_id == pid}
+    flag_seqs |= {w.body.flag_seq for w in warnings if w.body.flag_seq}
+    flags = [e for e in history if e.seq in flag_seqs]
+    return sorted(warnings + flags, key=lambda e: e.seq)
+
+
+def forced_exit(db: Session, event: Recorded, before: LiveState) -> None:
+    body: ev.ForcedExit = event.body
+    participant = db.get(Participant, body.participant_id)
+    history = _leading_to(db, event, before)
+    steps = []
+    for past in history:
+        time = past.at.astimezone(TZ).strftime("%H:%M")
+        who = _staff_name(db, past.actor_id)
+        if isinstance(past.body, ev.FlagRaised):
+            reason = FlagReason(past.body.reason).label
+            steps.append(f"  {time} 通報({reason}) 記録: {who} {past.body.note}")
+        else:
+            rule = FlagReason(past.body.rule).label
+            steps.append(f"  {time} 事前通告({rule}) 通告者: {who} 「{past.body.wording}」")
+    staff = {_staff_name(db, e.actor_id) for e in history} | {_staff_name(db, event.actor_id)}
+    kind = (
+        "即時の強制退室(危険等のため事前通告を待たずに実施)"
+        if body.immediate
+        else "事前通告後の強制退室"
+    )
+    _file(
+        db,
+        event,
+        kind="forced_exit",
+        title="強制退室のご報告",
+        lines=[
+            f"日時: {_when(event)}",
+            f"参加者ID: {participant.code if participant else body.participant_id}",
+            f"場所: {Space(body.space).label}",
+            f"区分: {kind}",
+            f"理由: {body.reason}",
+            "経緯:",
+            *(steps or ["  (記録された通報・事前通告はありません)"]),
+            f"対応職員: {'、'.join(sorted(staff))}",
+        ],
+    )
+
+
+def incident(db: Session, event: Recorded, before: LiveState) -> None:
+    body: ev.IncidentRecorded = event.body
+    _file(
+        db,
+        event,
+        kind="incident",
+        title="事故・トラブルのご報告",
+        lines=[
+            f"日時: {_when(event)}",
+            f"種別: {IncidentKind(body.kind).label}",
+            f"内容: {body.what}",
+            f"警察への通報: {'あり' if body.police else 'なし'}",
+            f"消防・救急への通報: {'あり' if body.fire else 'なし'}",
+            f"対応: {body.actions}",
+            f"記録者: {_staff_name(db, event.actor_id)}",
+        ],
+    )

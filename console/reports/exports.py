@@ -1,0 +1,120 @@
+"""A report `Document` as CSV, Excel (.xlsx) and PDF bytes.
+
+- CSV is UTF-8 with a byte-order mark and CRLF line ends, which Excel in Japan opens correctly;
+  the same document always gives the same bytes.
+- xlsx (openpyxl) has one sheet per table plus one for the free text. Its document properties
+  and zip entry times are fixed, so it too is byte-for-byte reproducible.
+- PDF (WeasyPrint) is A4 portrait in Noto Sans CJK JP (Debian's fonts-noto-cjk), with the chart.
+"""
+
+import csv
+import io
+import re
+import zipfile
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+
+from console.core.templating import templates
+from console.reports.documents import Document
+
+FIXED_TIME = datetime(2000, 1, 1)
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+}
+
+
+def to_csv(document: Document) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([document.title])
+    writer.writerow([document.subtitle])
+    for table in document.tables:
+        writer.writerow([])
+        writer.writerow([table.title])
+        writer.writerow(["項目", *table.columns])
+        for row in table.rows:
+            writer.writerow([row.label, *row.cells])
+        if table.note:
+            writer.writerow([f"注: {table.note}"])
+    for heading, text in document.texts:
+        writer.writerow([])
+        writer.writerow([heading])
+        writer.writerow([text])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    name = re.sub(r"[\[\]:*?/\\]", "", title)[:28] or "表"
+    base, n = name, 2
+    while name in used:
+        name, n = f"{base}{n}", n + 1
+    used.add(name)
+    return name
+
+
+def to_xlsx(document: Document) -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    used: set[str] = set()
+    bold = Font(bold=True)
+    for table in document.tables:
+        sheet = book.create_sheet(_sheet_title(table.title, used))
+        sheet.append([f"{document.title} {table.title}"])
+        sheet["A1"].font = Font(bold=True, size=13)
+        sheet.append([document.subtitle])
+        sheet.append(["項目", *table.columns])
+        for cell in sheet[3]:
+            cell.font = bold
+        for row in table.rows:
+            sheet.append([row.label, *row.cells])
+        if table.note:
+            sheet.append([])
+            sheet.append([f"注: {table.note}"])
+        sheet.column_dimensions["A"].width = 44
+        for index in range(len(table.columns)):
+            sheet.column_dimensions[get_column_letter(index + 2)].width = 18
+        sheet.freeze_panes = "B4"
+    if document.texts:
+        sheet = book.create_sheet(_sheet_title("記述", used))
+        sheet.column_dimensions["A"].width = 100
+        for heading, text in document.texts:
+            sheet.append([heading])
+            sheet.cell(sheet.max_row, 1).font = bold
+            sheet.append([text])
+            sheet.cell(sheet.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
+            sheet.append([])
+    book.properties.creator = "セッションコンソール"
+    book.properties.created = book.properties.modified = FIXED_TIME
+    raw = io.BytesIO()
+    book.save(raw)
+    return _fixed_zip_times(raw.getvalue())
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """The same archive with every entry dated FIXED_TIME, so equal content gives equal bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        for info in source.infolist():
+            entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(entry, source.read(info.filename))
+    return out.getvalue()
+
+
+def print_html(document: Document) -> str:
+    return templates.get_template("reports/report_print.html").render(doc=document)
+
+
+def to_pdf(document: Document) -> bytes:
+    from weasyprint import HTML  # imported on use: it loads Pango, which takes a moment
+
+    return HTML(string=print_html(document)).write_pdf()
+
+
+def export(document: Document, fmt: str) -> bytes:
+    return {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf}[fmt](document)

@@ -1,0 +1,84 @@
+"""What reports read besides the log's figures: the staff roster, participants' attributes,
+and each closed session's figures, kept so a year of reports need not re-read every event."""
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from console.live import eventlog
+from console.live.models import Meetup
+from console.reports.figures import SessionFigures, StaffInfo, session_figures
+from console.reports.models import FiguresCache
+from console.security.models import Staff
+from console.session.models import Participant
+from console.session.vocab import MeetupStatus
+from console.store.columns import utcnow
+from console.store.db import transaction
+
+
+def staff_roster(db: Session) -> dict[int, StaffInfo]:
+    return {
+        s.id: StaffInfo(role=s.role, qualification=s.qualification) for s in db.exec(select(Staff))
+    }
+
+
+def figures_of(db: Session, meetup: Meetup, staff: Mapping[int, StaffInfo]) -> SessionFigures:
+    """One meetup's figures from its whole log (an open meetup measured up to now). A closed
+    meetup's figures are kept in `FiguresCache` and reused while its log and the roster stand."""
+    closed = meetup.status == MeetupStatus.CLOSED
+    roster = roster_key(staff)
+    if closed:
+        cached = db.get(FiguresCache, meetup.id)
+        if cached is not None and (cached.last_seq, cached.roster) == (meetup.last_seq, roster):
+            return SessionFigures.from_json(cached.data)
+    events = eventlog.read_since(db, meetup.id, 0)
+    figures = session_figures(
+        meetup_id=meetup.id,
+        doors_at=meetup.doors_at,
+        ends_at=meetup.ends_at,
+        events=events,
+        staff=staff,
+        until=None if closed else utcnow(),
+    )
+    if closed and events and events[-1].seq == meetup.last_seq:
+        _keep(db.get_bind(), meetup.id, meetup.last_seq, roster, figures)
+    return figures
+
+
+def keep_figures(engine, meetup_id: int) -> None:
+    """Compute and keep a closed meetup's figures (run when it closes)."""
+    with Session(engine) as db:
+        meetup = db.get(Meetup, meetup_id)
+        if meetup is not None:
+            figures_of(db, meetup, staff_roster(db))
+
+
+def roster_key(staff: Mapping[int, StaffInfo]) -> str:
+    text = json.dumps(sorted((k, v.role, v.qualification) for k, v in staff.items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _keep(engine, meetup_id: int, last_seq: int, roster: str, figures: SessionFigures) -> None:
+    """Store figures in a short transaction of their own; losing a race to store them is fine."""
+    with contextlib.suppress(IntegrityError), transaction(engine) as db:
+        db.merge(
+            FiguresCache(
+                meetup_id=meetup_id, last_seq=last_seq, roster=roster, data=figures.to_json()
+            )
+        )
+
+
+def attributes(db: Session, participant_ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    """participant id -> (age bracket, district): the attributes the ward's report asks for."""
+    ids = sorted(set(participant_ids))
+    found: dict[int, tuple[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(Participant.id, Participant.age_bracket, Participant.district)
+        for pid, age, district in db.exec(query.where(col(Participant.id).in_(chunk))):
+            found[pid] = (age, district)
+    return found

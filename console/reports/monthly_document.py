@@ -1,0 +1,91 @@
+"""The monthly report (月次報告書, spec 6(7)) as the log stands now."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+
+from sqlmodel import Session, select
+
+from console.live.models import Meetup
+from console.reports.documents import Document
+from console.reports.figures import SessionFigures
+from console.reports.inputs import attributes, figures_of, staff_roster
+from console.reports.sections import sections
+from console.reports.summary import session_label
+from console.schedule.calendar import duedates
+from console.session.vocab import MeetupStatus
+
+
+def fiscal_year(year: int, month: int) -> int:
+    return year if month >= 4 else year - 1
+
+
+def month_meetups(db: Session, year: int, month: int) -> tuple[list[Meetup], list[Meetup]]:
+    """(closed sessions of the month, closed sessions of the fiscal year up to its end)."""
+    first = date(fiscal_year(year, month), 4, 1)
+    end = date(year + (month == 12), month % 12 + 1, 1)
+    rows = db.exec(
+        select(Meetup)
+        .where(Meetup.date >= first, Meetup.date < end, Meetup.status == MeetupStatus.CLOSED)
+        .order_by(Meetup.date, Meetup.starts_at, Meetup.id)
+    )
+    year_so_far = list(rows)
+    return [m for m in year_so_far if (m.date.year, m.date.month) == (year, month)], year_so_far
+
+
+@dataclass(frozen=True)
+class FreeText:
+    notable: str = ""
+    ward_items: str = ""
+
+
+SURVEY_NONE = "この月のアンケート回答の記録はありません。"
+
+
+def monthly_document(
+    year: int,
+    month: int,
+    sessions: Sequence[tuple[Meetup, SessionFigures]],
+    year_so_far: Sequence[SessionFigures],
+    attrs: Mapping[int, tuple[str, str]],
+    text: FreeText,
+) -> Document:
+    """月次報告書: each session of the month, the month, and the fiscal year to date."""
+    headings = (*(session_label(m) for m, _ in sessions), "当月計", "年度累計")
+    columns = [*([f] for _, f in sessions), [f for _, f in sessions], list(year_so_far)]
+    tables = sections(columns, headings, attrs, applicants=True)
+    tables = (
+        replace(tables[0], note="申込人数は申込受付の記録から計上する(記録がない場合は―)。"),
+        *tables[1:],
+    )
+    fy = fiscal_year(year, month)
+    due = duedates.report_due(year, month)
+    return Document(
+        title=f"月次報告書 {year}年{month}月分",
+        subtitle=(
+            f"{fy}年度 ・ 提出期限 {due.year}年{due.month}月{due.day}日 ・ "
+            f"対象 {len(sessions)}回(年度累計 {len(year_so_far)}回)"
+        ),
+        tables=tables,
+        texts=(
+            ("① その他特筆すべき内容", text.notable or "特になし"),
+            ("② アンケート集計結果", SURVEY_NONE),
+            ("③ その他発注者が指定した内容", text.ward_items or "特になし"),
+        ),
+    )
+
+
+def build_monthly(db: Session, year: int, month: int, text: FreeText) -> Document:
+    """The monthly report as the log stands now."""
+    staff = staff_roster(db)
+    sessions, year_so_far = month_meetups(db, year, month)
+    figures = {m.id: figures_of(db, m, staff) for m in year_so_far}
+    attrs = attributes(db, (p for f in figures.values() for p in f.participants))
+    return monthly_document(
+        year,
+        month,
+        [(m, figures[m.id]) for m in sessions],
+        [figures[m.id] for m in year_so_far],
+        attrs,
+        text,
+    )

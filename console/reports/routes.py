@@ -1,0 +1,20 @@
+"""Post-session summaries and monthly reports, with their downloads."""
+
+from starlette.routing import Route
+
+from console.reports import pages
+
+ROUTES = [
+    Route("/meetups/{meetup_id:int}/summary", pages.summary, methods=["GET"]),
+    Route("/meetups/{meetup_id:int}/summary.{fmt:export}", pages.summary_export, methods=["GET"]),
+    Route("/monthly", pages.monthly_index, methods=["GET"]),
+    Route("/monthly/{year:int}/{month:int}", pages.monthly_report, methods=["GET"]),
+    Route(
+        "/monthly/{year:int}/{month:int}/v{version:int}.{fmt:export}",
+        pages.monthly_export,
+        methods=["GET"],
+    ),
+    Route("/monthly/{year:int}/{month:int}/text", pages.monthly_text, methods=["POST"]),
+    Route("/monthly/{year:int}/{month:int}/finalise", pages.monthly_finalise, methods=["POST"]),
+    Route("/monthly/{year:int}/{month:int}/correct", pages.monthly_correct, methods=["POST"]),
+]

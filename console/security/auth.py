@@ -1,0 +1,225 @@
+"""Logins, sessions, CSRF, and the guard every route goes through.
+
+Passwords are argon2id (argon2-cffi's defaults), rehashed when those parameters change.
+An unknown login id is verified against a dummy hash so timing tells nothing, and a
+failure never says which half was wrong. Failures are counted per login id (known or not)
+and per client address; past the limit the login is locked for a while.
+"""
+
+import hashlib
+import hmac
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from functools import wraps
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import RedirectResponse, Response
+
+from console import settings
+from console.core.pages import refuse
+from console.security.models import LoginThrottle, Staff, StaffSession
+from console.security.permissions import Action, allowed
+from console.store.columns import utcnow
+from console.store.db import transaction
+
+COOKIE = "console_session"
+LOGIN_CSRF_COOKIE = "console_login_csrf"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+FAILED = "ログインIDまたはパスワードが正しくありません。"
+LOCKED = "ログインの失敗が続いたため、一時的にログインできません。しばらくしてからお試しください。"
+CSRF_FAILED = "セキュリティ確認に失敗しました。画面を再読み込みしてからやり直してください。"
+
+hasher = PasswordHasher()
+_DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class AddressThrottle:
+    """Failed logins per client address in a sliding window (in memory, per process)."""
+
+    def __init__(self, limit: int = 30, window_seconds: float = 600) -> None:
+        self.limit, self.window = limit, window_seconds
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def blocked(self, address: str) -> bool:
+        failures = self._failures[address]
+        while failures and failures[0] < time.monotonic() - self.window:
+            failures.popleft()
+        return len(failures) >= self.limit
+
+    def fail(self, address: str) -> None:
+        self._failures[address].append(time.monotonic())
+
+
+address_throttle = AddressThrottle()
+
+
+def authenticate(engine: Engine, login_id: str, password: str) -> tuple[Staff | None, str]:
+    """The staff member, or None and the Japanese message to show.
+
+    The slow password check runs outside any transaction; the failure count is then
+    changed by one atomic upsert, so concurrent attempts neither lose counts nor collide.
+    """
+    key = login_id.strip().lower()[:64]
+    with Session(engine) as db:
+        throttle = db.get(LoginThrottle, key)
+        if throttle and throttle.locked_until and throttle.locked_until > utcnow():
+            return None, LOCKED
+        staff = db.exec(select(Staff).where(Staff.login_id == key)).first()
+    if staff is None or not staff.active:
+        _verify(_DUMMY_HASH, password)
+        ok = False
+    else:
+        ok = _verify(staff.password_hash, password)
+    with transaction(engine) as db:
+        if not ok:
+            _count_failure(db, key)
+            return None, FAILED
+        db.execute(delete(LoginThrottle).where(LoginThrottle.login_key == key))
+        if hasher.check_needs_rehash(staff.password_hash):
+            db.execute(
+                update(Staff)
+                .where(Staff.id == staff.id)
+                .values(password_hash=hasher.hash(password))
+            )
+    return staff, ""
+
+
+def _count_failure(db: Session, key: str) -> None:
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    failures = LoginThrottle.__table__.c.failures
+    db.execute(
+        insert(LoginThrottle)
+        .values(login_key=key, failures=1)
+        .on_conflict_do_update(index_elements=["login_key"], set_={"failures": failures + 1})
+    )
+    throttle = db.get(LoginThrottle, key)
+    if throttle.failures >= settings.LOGIN_MAX_FAILURES:
+        throttle.locked_until = utcnow() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+        throttle.failures = 0
+        db.add(throttle)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def start_session(engine: Engine, staff: Staff) -> str:
+    """A new login for `staff`; returns the cookie token."""
+    token = secrets.token_urlsafe(32)
+    with transaction(engine) as db:
+        db.add(
+            StaffSession(
+                token_hash=_digest(token),
+                staff_id=staff.id,
+                csrf_token=secrets.token_urlsafe(32),
+                expires_at=utcnow() + timedelta(hours=settings.SESSION_HOURS),
+            )
+        )
+    return token
+
+
+def end_session(engine: Engine, token: str) -> None:
+    with transaction(engine) as db:
+        login = db.get(StaffSession, _digest(token))
+        if login is not None:
+            db.delete(login)
+
+
+def lookup(engine: Engine, token: str | None) -> tuple[Staff, StaffSession] | None:
+    if not token:
+        return None
+    with Session(engine) as db:
+        login = db.get(StaffSession, _digest(token))
+        if login is None or login.expires_at <= utcnow():
+            return None
+        staff = db.get(Staff, login.staff_id)
+        if staff is None or not staff.active:
+            return None
+        return staff, login
+
+
+async def current(conn: HTTPConnection) -> tuple[Staff, StaffSession] | None:
+    return await run_in_threadpool(lookup, conn.app.state.engine, conn.cookies.get(COOKIE))
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str, max_age: int) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.COOKIE_SECURE or request.url.scheme == "https",
+        path="/",
+    )
+
+
+async def csrf_ok(request: Request, expected: str) -> bool:
+    given = request.headers.get("x-csrf-token")
+    if given is None:
+        form = await request.form()
+        given = form.get("csrf_token")
+    return isinstance(given, str) and hmac.compare_digest(given, expected)
+
+
+def same_origin(conn: HTTPConnection) -> bool:
+    """True when the Origin header is this server (as the browser addressed it) or allowed."""
+    origin = conn.headers.get("origin")
+    if origin is None:
+        return False
+    if origin in settings.ALLOWED_ORIGINS:
+        return True
+    host = conn.headers.get("host", "")
+    return origin in (f"http://{host}", f"https://{host}")
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def guarded(action: Action) -> Callable[[Handler], Handler]:
+    """Login required, `action` allowed for the role, and CSRF checked on unsafe methods."""
+
+    def wrap(handler: Handler) -> Handler:
+        @wraps(handler)
+        async def endpoint(request: Request) -> Response:
+            found = await current(request)
+            if found is None:
+                if request.method in SAFE_METHODS:
+                    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+                return refuse(
+                    request, "ログインの有効期限が切れました。再度ログインしてください。", 401
+                )
+            staff, login = found
+            request.state.staff, request.state.login = staff, login
+            if request.method not in SAFE_METHODS and not await csrf_ok(request, login.csrf_token):
+                return refuse(request, CSRF_FAILED, 403)
+            if not allowed(staff.role, action):
+                return refuse(request, "この操作を行う権限がありません。", 403)
+            return await handler(request)
+
+        endpoint.guarded_by = action
+        return endpoint
+
+    return wrap

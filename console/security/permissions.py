@@ -1,0 +1,88 @@
+"""The one permission table. Every route and every command asks `allowed(role, action)`."""
+
+from enum import StrEnum
+
+from console.security.roles import Role
+
+
+class Action(StrEnum):
+    VIEW_DASHBOARD = "view_dashboard"
+    VIEW_PARTICIPANT_NAMES = "view_participant_names"
+    VIEW_STAFF_NOTES = "view_staff_notes"
+    MANAGE_PARTICIPANTS = "manage_participants"
+    MANAGE_MEETUPS = "manage_meetups"
+    MEETUP_LIFECYCLE = "meetup_lifecycle"
+    STAFF_DUTY = "staff_duty"
+    PARTICIPANT_ENTER = "participant_enter"
+    PARTICIPANT_MOVE = "participant_move"
+    PARTICIPANT_MARK = "participant_mark"
+    PARTICIPANT_LEAVE = "participant_leave"
+    POST_STAFF_NOTE = "post_staff_note"
+    RAISE_FLAG = "raise_flag"
+    VIEW_MODERATION = "view_moderation"
+    DISMISS_FLAG = "dismiss_flag"
+    WARN = "warn"
+    FORCE_EXIT = "force_exit"
+    BLOCK = "block"
+    UNBLOCK = "unblock"
+    MODERATION_NOTE = "moderation_note"
+    RECORD_INCIDENT = "record_incident"
+    VIEW_WARD_REPORTS = "view_ward_reports"
+    REQUEST_CONSULTATION = "request_consultation"
+    TAKE_CONSULTATION = "take_consultation"
+    VIEW_CONSULTATION_NAMES = "view_consultation_names"
+    READ_RECORD = "read_record"
+    WRITE_RECORD = "write_record"
+    HANDOFF = "handoff"
+    VIEW_REPORTS = "view_reports"
+    VIEW_REPORT_NOTES = "view_report_notes"
+    EDIT_MONTHLY = "edit_monthly"
+
+
+M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
+ON_SITE = frozenset({M, F, C, S})
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.VIEW_DASHBOARD: frozenset({M, F, C, S, W}),
+    Action.VIEW_PARTICIPANT_NAMES: ON_SITE,
+    Action.VIEW_STAFF_NOTES: ON_SITE,
+    Action.MANAGE_PARTICIPANTS: frozenset({M, S}),
+    Action.MANAGE_MEETUPS: frozenset({M}),
+    Action.MEETUP_LIFECYCLE: frozenset({M}),
+    Action.STAFF_DUTY: ON_SITE,
+    Action.PARTICIPANT_ENTER: ON_SITE,
+    Action.PARTICIPANT_MOVE: ON_SITE,
+    Action.PARTICIPANT_MARK: ON_SITE,
+    Action.PARTICIPANT_LEAVE: ON_SITE,
+    Action.POST_STAFF_NOTE: ON_SITE,
+    Action.RAISE_FLAG: ON_SITE,
+    # Open flags, warnings, per-participant moderation history: staff-only, and among the
+    # staff those who act on them (spec 6(1)⑥: the facilitator hosts, the manager decides).
+    Action.VIEW_MODERATION: frozenset({M, F}),
+    Action.DISMISS_FLAG: frozenset({M, F}),
+    Action.WARN: frozenset({M, F}),
+    Action.FORCE_EXIT: frozenset({M}),
+    Action.BLOCK: frozenset({M}),
+    Action.UNBLOCK: frozenset({M}),
+    Action.MODERATION_NOTE: frozenset({M, F}),
+    Action.RECORD_INCIDENT: ON_SITE,
+    # Forced-exit and incident reports are the ward's to read (and the manager's, who sends them).
+    Action.VIEW_WARD_REPORTS: frozenset({M, W}),
+    Action.REQUEST_CONSULTATION: ON_SITE,
+    # Consultations (spec 6(1)①ウ, 7(6)): counsellors and the manager hold and read them; the
+    # facilitator and support staff see only that one takes place; the ward sees counts.
+    Action.TAKE_CONSULTATION: frozenset({M, C}),
+    Action.VIEW_CONSULTATION_NAMES: frozenset({M, C}),
+    Action.READ_RECORD: frozenset({M, C}),
+    Action.WRITE_RECORD: frozenset({M, C}),
+    Action.HANDOFF: frozenset({M, C}),
+    # Post-session summaries and monthly reports (spec 6(7)): the manager writes and submits
+    # them; the ward reads the figures (finalised monthly reports only), never staff notes.
+    Action.VIEW_REPORTS: frozenset({M, W}),
+    Action.VIEW_REPORT_NOTES: frozenset({M}),
+    Action.EDIT_MONTHLY: frozenset({M}),
+}
+
+
+def allowed(role: str, action: Action) -> bool:
+    return role in PERMISSIONS[action]

@@ -1,0 +1,69 @@
+"""A meetup's vocabularies: kinds, statuses, spaces, posts, marks, and participants' attributes."""
+
+from console.core.labels import Labelled
+
+
+class MeetupKind(Labelled):
+    METAVERSE = "metaverse", "メタバース居場所"
+    IN_PERSON = "in_person", "対面の居場所"
+    FAMILY_CLASS = "family_class", "家族教室"
+
+
+class MeetupStatus(Labelled):
+    SCHEDULED = "scheduled", "開始前"
+    DOORS_OPEN = "doors_open", "入室受付中"
+    IN_SESSION = "in_session", "開催中"
+    CLOSED = "closed", "終了"
+
+
+class Space(Labelled):
+    EXCHANGE = "exchange", "交流スペース"
+    CONSULTATION = "consultation", "個別相談室"
+    REST = "rest", "休憩スペース"
+    INFO = "info", "情報提供スペース"
+
+
+class Post(Labelled):
+    """Where a staff member on duty is posted: a space, or overall (統括)."""
+
+    EXCHANGE = "exchange", "交流スペース"
+    CONSULTATION = "consultation", "個別相談室"
+    REST = "rest", "休憩スペース"
+    INFO = "info", "情報提供スペース"
+    OVERALL = "overall", "全体・統括"
+
+
+class Mark(Labelled):
+    TALKING = "talking", "発言・交流中"
+    LISTENING = "listening", "聞くだけ(交流を希望しない)"
+    ATTENTION = "attention", "要配慮"
+    ATTENTION_RESOLVED = "attention_resolved", "要配慮を解除"
+
+
+class District(Labelled):
+    """Minato City's five area districts (総合支所), plus outside and unknown."""
+
+    SHIBA = "shiba", "芝"
+    AZABU = "azabu", "麻布"
+    AKASAKA = "akasaka", "赤坂"
+    TAKANAWA = "takanawa", "高輪"
+    SHIBAURA_KONAN = "shibaura_konan", "芝浦港南"
+    OUTSIDE = "outside", "区外"
+    UNKNOWN = "unknown", "不明"
+
+
+class AgeBracket(Labelled):
+    TEENS = "10s", "10代"
+    TWENTIES = "20s", "20代"
+    THIRTIES = "30s", "30代"
+    FORTIES = "40s", "40代"
+    FIFTIES = "50s", "50代"
+    SIXTIES_PLUS = "60plus", "60代以上"
+    UNKNOWN = "unknown", "不明"
+
+
+class Gender(Labelled):
+    FEMALE = "female", "女性"
+    MALE = "male", "男性"
+    OTHER = "other", "その他"
+    UNANSWERED = "unanswered", "回答なし・不明"

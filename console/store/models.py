@@ -1,0 +1,24 @@
+"""The store's own table: emails waiting in the outbox."""
+
+from datetime import datetime
+
+from sqlalchemy import Column
+from sqlmodel import Field, SQLModel
+
+from console.store.columns import utc_column, utcnow
+from console.store.crypto import Encrypted
+
+
+class OutboxMessage(SQLModel, table=True):
+    """An email waiting to be sent, or sent. Written in the transaction that caused it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=128, unique=True)  # what it is about: sent once per key
+    to_addr: str = Field(max_length=254)
+    subject: str = Field(max_length=200)  # never carries a name
+    body: str = Field(sa_column=Column(Encrypted("outbox.body"), nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=500)
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

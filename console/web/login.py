@@ -1,0 +1,76 @@
+"""Logging in and out: the only pages reachable without a login."""
+
+import secrets
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from console.core.pages import page, refuse
+from console.security import auth
+from console.security.auth import guarded
+from console.security.permissions import Action
+
+
+def _engine(request: Request):
+    return request.app.state.engine
+
+
+def _safe_next(value: str | None) -> str:
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/"
+
+
+async def login_form(request: Request) -> Response:
+    token = secrets.token_urlsafe(32)
+    response = page(
+        request, "web/login.html", login_csrf=token, next=request.query_params.get("next")
+    )
+    auth.set_cookie(request, response, auth.LOGIN_CSRF_COOKIE, token, max_age=3600)
+    return response
+
+
+async def login(request: Request) -> Response:
+    form = await request.form()
+    cookie = request.cookies.get(auth.LOGIN_CSRF_COOKIE, "")
+    if not cookie or not await auth.csrf_ok(request, cookie):
+        return refuse(request, auth.CSRF_FAILED, 403)
+    address = request.client.host if request.client else "?"
+    login_id = str(form.get("login_id", ""))
+    password = str(form.get("password", ""))
+    next_url = _safe_next(str(form.get("next", "")))
+    if auth.address_throttle.blocked(address):
+        staff, message = None, auth.LOCKED
+    else:
+        staff, message = await run_in_threadpool(
+            auth.authenticate, _engine(request), login_id, password
+        )
+    if staff is None:
+        auth.address_throttle.fail(address)
+        response = page(
+            request,
+            "web/login.html",
+            401,
+            error=message,
+            login_csrf=cookie,
+            next=next_url,
+            login_id=login_id[:64],
+        )
+        return response
+    token = await run_in_threadpool(auth.start_session, _engine(request), staff)
+    response = RedirectResponse(next_url, status_code=303)
+    auth.set_cookie(
+        request, response, auth.COOKIE, token, max_age=auth.settings.SESSION_HOURS * 3600
+    )
+    response.delete_cookie(auth.LOGIN_CSRF_COOKIE, path="/")
+    return response
+
+
+@guarded(Action.VIEW_DASHBOARD)
+async def logout(request: Request) -> Response:
+    await run_in_threadpool(auth.end_session, _engine(request), request.cookies[auth.COOKIE])
+    request.app.state.hub.close_login(request.state.login.token_hash)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(auth.COOKIE, path="/")
+    return response

@@ -1,0 +1,13 @@
+"""The web's own routes: logging in and out, the home page, the health check."""
+
+from starlette.routing import Route
+
+from console.web import home, login
+
+ROUTES = [
+    Route("/login", login.login_form, methods=["GET"]),
+    Route("/login", login.login, methods=["POST"]),
+    Route("/logout", login.logout, methods=["POST"]),
+    Route("/", home.home, methods=["GET"]),
+    Route("/healthz", home.health, methods=["GET"]),
+]

@@ -1,0 +1,270 @@
+"""The schedule: creating sessions, the lifecycle on APScheduler, compliance, due dates."""
+
+import datetime as dt
+import re
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import Session, func, select
+
+from console.live.models import EventRow, Meetup
+from console.schedule import jobs
+from console.schedule.models import Notice
+from console.store.db import transaction
+from tests.conftest import Staff, make_server, new_meetup, seed
+from tests.live_client import LiveClient
+
+TOKYO = dt.timezone(dt.timedelta(hours=9))
+
+
+def post(staff: Staff, path: str, **form):
+    return staff.http.post(
+        path, data=form, headers={"X-CSRF-Token": staff.csrf, "HX-Request": "true"}
+    )
+
+
+def meetups(engine) -> int:
+    with Session(engine) as db:
+        return db.exec(select(func.count()).select_from(Meetup)).one()
+
+
+def in_days(n: int) -> str:
+    return (datetime.now(TOKYO).date() + timedelta(days=n)).isoformat()
+
+
+def test_manager_creates_sessions_of_each_kind(server, staff, engine):
+    manager = staff("manager")
+    before = meetups(engine)
+    day = in_days(90)
+    made = post(manager, "/meetups", kind="metaverse", date=day, rooms="3")
+    assert made.status_code == 200 and made.headers["hx-redirect"].startswith("/schedule?month=")
+    family = post(manager, "/meetups", kind="family_class", date=day, groups="2")
+    assert family.status_code == 200
+    assert meetups(engine) == before + 2
+    with Session(engine) as db:
+        rows = db.exec(select(Meetup).where(Meetup.date == dt.date.fromisoformat(day))).all()
+    metaverse = next(m for m in rows if m.kind == "metaverse")
+    assert metaverse.starts_at.astimezone(TOKYO).strftime("%H:%M") == "14:00"
+    assert (
+        metaverse.doors_at.astimezone(TOKYO).strftime("%H:%M") == "13:45" and metaverse.rooms == 3
+    )
+    assert next(m for m in rows if m.kind == "family_class").groups == 2
+    calendar = manager.http.get(f"/schedule?month={day[:7]}").text
+    assert "家族教室 14:00〜16:00" in calendar and "メタバース居場所 14:00〜17:00" in calendar
+    soon = post(manager, "/meetups", kind="in_person", date=in_days(20))
+    assert soon.status_code == 200 and "2か月以上前に確定する必要があります" in soon.text
+
+
+BAD = [
+    ({"kind": "metaverse", "date": "2026-13-40"}, "開催日を正しい形式"),
+    ({"kind": "metaverse", "date": "2020-01-01"}, "過去の日付には開催回を作成できません。"),
+    (
+        {"kind": "metaverse", "date": "+100", "start": "17:00", "end": "14:00"},
+        "終了時刻は開始時刻より後にしてください。",
+    ),
+    (
+        {"kind": "family_class", "date": "+100", "start": "13:00", "end": "17:00"},
+        "家族教室は2〜3時間で設定してください(現在4時間)。",
+    ),
+    ({"kind": "picnic", "date": "+100"}, "開催の種類の選択肢が正しくありません。"),
+    (
+        {"kind": "metaverse", "date": "+100", "rooms": "99"},
+        "個別相談室の数は1〜10で入力してください。",
+    ),
+]
+
+
+@pytest.mark.parametrize(("form", "message"), BAD)
+def test_bad_schedule_input_is_refused_and_stores_nothing(server, staff, engine, form, message):
+    form = {k: in_days(int(v[1:])) if v.startswith("+") else v for k, v in form.items()}
+    before = meetups(engine)
+    answer = post(staff("manager"), "/meetups", **form)
+    assert answer.status_code == 422 and message in answer.text
+    assert meetups(engine) == before
+
+
+def test_overlapping_sessions_of_the_same_kind_are_refused(server, staff, engine):
+    manager = staff("manager")
+    day = in_days(120)
+    assert post(manager, "/meetups", kind="metaverse", date=day).status_code == 200
+    before = meetups(engine)
+    clash = post(
+        manager, "/meetups", kind="metaverse", date=day, doors="15:00", start="15:00", end="18:00"
+    )
+    assert clash.status_code == 422 and "時間が重なっています" in clash.text
+    assert meetups(engine) == before
+    other_kind = post(manager, "/meetups", kind="in_person", date=day)
+    assert other_kind.status_code == 200
+
+
+def test_the_manager_sees_the_next_due_date_and_the_year_shortfalls(server, staff):
+    home = staff("manager").http.get("/").text
+    assert "次の月次報告書" in home and "提出期限" in home
+    assert "次の月次報告書" not in staff("counsellor1").http.get("/").text
+    schedule = staff("ward").http.get("/schedule").text
+    assert "年12回必要" in schedule  # family classes: the demo year has none yet
+    assert "月次報告書の提出期限" in schedule
+
+
+def test_the_reminder_comes_three_business_days_before_the_due_date(tmp_path):
+    from console.store.db import make_engine, migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'remind.db'}")
+    migrate(engine)
+    jobs.remind_reports(engine, today=dt.date(2026, 12, 4))  # Friday: four business days before
+    jobs.remind_reports(engine, today=dt.date(2026, 12, 7))  # Monday: three before 12/10
+    jobs.remind_reports(engine, today=dt.date(2026, 12, 7))  # the job ran twice: one notice
+    with Session(engine) as db:
+        notices = db.exec(select(Notice)).all()
+    assert [n.text for n in notices] == [
+        "2026年11月分の月次報告書の提出期限は12月10日(木)です(3営業日前のお知らせ)。"
+    ]
+
+
+def _timed_meetup(engine, *, doors: float, start: float, end: float) -> int:
+    now = datetime.now(UTC)
+    with transaction(engine) as db:
+        meetup = Meetup(
+            date=now.date(),
+            doors_at=now + timedelta(seconds=doors),
+            starts_at=now + timedelta(seconds=start),
+            ends_at=now + timedelta(seconds=end),
+        )
+        db.add(meetup)
+        db.flush()
+        return meetup.id
+
+
+def _types(engine, meetup_id: int) -> list[str]:
+    with Session(engine) as db:
+        return list(
+            db.exec(
+                select(EventRow.type).where(EventRow.meetup_id == meetup_id).order_by(EventRow.seq)
+            )
+        )
+
+
+async def test_the_four_transitions_fire_in_order_and_reach_a_dashboard(tmp_path):
+    url = f"sqlite:///{tmp_path / 'lifecycle.db'}"
+    engine, _ = seed(url)
+    meetup_id = _timed_meetup(engine, doors=4, start=5, end=7.2)
+    srv = make_server(url, tmp_path, WRAP_UP_MINUTES="0.02").start()  # wrap-up 1.2 s before the end
+    try:
+        with Session(engine) as db:
+            jobs_kept = db.exec(text("SELECT id FROM scheduled_job ORDER BY id")).all()
+        assert {f"meetup-{meetup_id}-{n}" for n in ("open_doors", "start", "wrap_up", "close")} <= {
+            row[0] for row in jobs_kept
+        }
+        client = await LiveClient(srv.ws_url, meetup_id, Staff(srv, "ward").ws_headers()).connect(0)
+        await client.until(lambda f: "開催を終了しました" in f, timeout=20)
+        timeline = "".join(client.frames)
+        order = [
+            timeline.index(t)
+            for t in (
+                "入室受付を開始しました",
+                "開催を開始しました",
+                "まもなく終了です",
+                "開催を終了しました",
+            )
+        ]
+        assert order == sorted(order)
+        assert "(予定どおり自動)" in timeline
+        assert _types(engine, meetup_id) == [
+            "doors_opened",
+            "meetup_started",
+            "wrap_up_noticed",
+            "meetup_closed",
+        ]
+        await client.close()
+    finally:
+        srv.stop()
+
+
+def test_a_restart_across_the_doors_and_the_start_applies_both_once(tmp_path):
+    url = f"sqlite:///{tmp_path / 'restart.db'}"
+    engine, _ = seed(url)
+    meetup_id = _timed_meetup(engine, doors=3, start=4, end=3600)
+    srv = make_server(url, tmp_path).start()
+    srv.stop(signal.SIGKILL)  # down before 13:45 ...
+    time.sleep(15)  # ... and still down at 14:00, long enough to count as late
+    srv.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(_types(engine, meetup_id)) < 2:
+            time.sleep(0.1)
+        time.sleep(1.0)  # the scheduler's own late jobs run now too: they must add nothing
+        assert _types(engine, meetup_id) == ["doors_opened", "meetup_started"]
+        page = Staff(srv, "manager").http.get(f"/meetups/{meetup_id}").text
+        assert "の処理を再開時に実施" in page
+        from console.live.eventlog import replay
+
+        with Session(engine) as db:
+            planned_doors = db.get(Meetup, meetup_id).doors_at
+        assert (
+            replay(engine, meetup_id).opened_at == planned_doors
+        )  # its true time, not the restart
+        assert re.search(r"開催中", page)
+    finally:
+        srv.stop()
+
+
+def test_compliance_panel_follows_who_is_on_duty(server, staff, engine):
+    meetup_id = new_meetup(engine)
+    manager = staff("manager")
+    manager.command(meetup_id, "open_doors")
+    for login, post_ in (
+        ("manager", "overall"),
+        ("support", "info"),
+        ("facilitator", "exchange"),
+        ("counsellor1", "consultation"),
+        ("counsellor2", "consultation"),
+        ("counsellor3", "rest"),
+    ):
+        assert staff(login).command(meetup_id, "duty_on", post=post_).status_code == 200
+
+    def panel() -> str:
+        html = manager.http.get(f"/meetups/{meetup_id}").text
+        return re.search(r'<section id="compliance-panel".*?</section>', html, re.S).group(0)
+
+    assert "配置基準: すべて充足" in panel()
+    staff("counsellor2").command(meetup_id, "duty_off")  # a qualified counsellor leaves
+    unmet = panel()
+    assert "2項目が未充足" in unmet and 'role="alert"' in unmet
+    assert re.search(r"相談員3名以上\(現在2名\): 未充足\(\d\d:\d\dから\)", unmet)
+    assert "うち専門相談員2名以上(現在1名): 未充足" in unmet
+    staff("counsellor2").command(meetup_id, "duty_on", post="consultation")
+    staff("facilitator").command(meetup_id, "duty_post", post="rest")  # leaves the exchange space
+    moved = panel()
+    assert "1項目が未充足" in moved and "交流スペースにファシリテーター" in moved
+    assert 'role="alert"' not in re.search(
+        r'<section id="compliance-panel".*?</section>',
+        staff("counsellor1").http.get(f"/meetups/{meetup_id}").text,
+        re.S,
+    ).group(0)
+
+
+def test_periods_out_of_compliance_and_counsellors_present_come_from_the_log(
+    server,
+    staff,
+    engine,
+):
+    from console.board.view import Directory, View
+    from console.live.eventlog import replay
+
+    meetup_id = new_meetup(engine)
+    manager = staff("manager")
+    manager.command(meetup_id, "open_doors")
+    staff("counsellor1").command(meetup_id, "duty_on", post="consultation")
+    staff("counsellor3").command(meetup_id, "duty_on", post="rest")
+    staff("counsellor3").command(meetup_id, "duty_off")
+    manager.command(meetup_id, "close", reason="試験のため")
+    state = replay(engine, meetup_id)
+    with Session(engine) as db:
+        view = View(db.get(Meetup, meetup_id), state, "manager", Directory.load(db, meetup_id))
+    periods = view.unmet_periods()
+    assert periods["counsellors"] and periods["counsellors"][0][0] == state.opened_at
+    assert periods["counsellors"][-1][1] == state.closed_at
+    assert view.counsellors_present() == (2, 1)  # 鈴木 (qualified) and 伊藤 (peer)
