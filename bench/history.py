@@ -33,7 +33,8 @@ from console.session import events as ev
 from console.session.models import Participant
 from console.settings import TZ
 from console.store import crypto
-from console.store.db import make_engine, migrate, transaction
+from console.store.db import make_engine, transaction
+from console.store.schema import migrate
 from console.web.composition import bootstrap
 
 bootstrap()  # the domains, as the app starts them

@@ -181,7 +181,7 @@ class Console:
         url = f"sqlite:///{self.tmp / 'bench.db'}"
         _engine, meetup = seed(url)
         self.meetup_id = meetup.id
-        self.server = make_server(url, self.tmp, LOGIN_MAX_FAILURES="1000", **env).start()
+        self.server = make_server(url, self.tmp, LOGIN_FREE_FAILURES="1000", **env).start()
         self.logins = {role: Staff(self.server, role) for role in ROLES}
         manager = self.logins["manager"]
         self.http = httpx.AsyncClient(

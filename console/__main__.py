@@ -12,7 +12,8 @@ from sqlmodel import select
 from console import settings
 from console.security.roles import Qualification, Role
 from console.store import crypto
-from console.store.db import make_engine, migrate, transaction
+from console.store.db import make_engine, transaction
+from console.store.schema import migrate
 from console.web.composition import bootstrap
 
 
@@ -25,7 +26,9 @@ def serve(host: str, port: int) -> None:
         # Frames are small HTML; per-socket deflate would cost CPU for every dashboard and
         # mixes participants' names with other text in one compressed stream.
         ws_per_message_deflate=False,
+        # X-Forwarded-For is believed only from the proxies named here (none by default).
         proxy_headers=True,
+        forwarded_allow_ips=settings.FORWARDED_ALLOW_IPS,
         timeout_graceful_shutdown=5,
         log_level="info",
     )

@@ -21,7 +21,8 @@ from console.live import bus
 from console.live.hub import Hub
 from console.schedule import jobs
 from console.store import crypto
-from console.store.db import make_engine, migrate
+from console.store.db import make_engine
+from console.store.schema import migrate
 from console.web.composition import ROUTES, bootstrap
 
 bootstrap()

@@ -14,7 +14,7 @@ from console.moderation import events as mev
 from console.security.auth import hash_password
 from console.security.models import Staff
 from console.session import events as ev
-from console.session.models import Participant
+from console.session.models import Participant, code_lookup
 from console.session.state import LiveState
 from console.session.vocab import MeetupStatus
 from console.settings import TZ
@@ -69,7 +69,7 @@ def seed(engine: Engine) -> Meetup:
                 )
         for i, avatar in enumerate(AVATARS, start=1):
             code = f"P{i:03d}"
-            if db.exec(select(Participant).where(Participant.code == code)).first() is None:
+            if db.exec(code_lookup(code)).first() is None:
                 db.add(
                     Participant(
                         code=code,

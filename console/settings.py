@@ -18,8 +18,10 @@ ALLOWED_ORIGINS: list[str] = [
     o.strip() for o in config("ALLOWED_ORIGINS", default="").split(",") if o.strip()
 ]
 SESSION_HOURS: int = config("SESSION_HOURS", cast=int, default=12)
-LOGIN_MAX_FAILURES: int = config("LOGIN_MAX_FAILURES", cast=int, default=5)
-LOGIN_LOCKOUT_MINUTES: int = config("LOGIN_LOCKOUT_MINUTES", cast=int, default=15)
+LOGIN_FREE_FAILURES: int = config("LOGIN_FREE_FAILURES", cast=int, default=5)
+LOGIN_FIRST_DELAY_SECONDS: float = config("LOGIN_FIRST_DELAY_SECONDS", cast=float, default=30.0)
+LOGIN_MAX_DELAY_SECONDS: float = config("LOGIN_MAX_DELAY_SECONDS", cast=float, default=900.0)
+FORWARDED_ALLOW_IPS: str = config("FORWARDED_ALLOW_IPS", default="")
 LIVE_QUEUE_SIZE: int = config("LIVE_QUEUE_SIZE", cast=int, default=256)
 LIVE_HEARTBEAT_SECONDS: float = config("LIVE_HEARTBEAT_SECONDS", cast=float, default=20.0)
 LIVE_REPLAY_LIMIT: int = config("LIVE_REPLAY_LIMIT", cast=int, default=500)
@@ -37,6 +39,7 @@ OUTBOX_RETRY_BASE_SECONDS: float = config("OUTBOX_RETRY_BASE_SECONDS", cast=floa
 WRAP_UP_MINUTES: float = config("WRAP_UP_MINUTES", cast=float, default=15.0)
 DATA_KEY_FILE: str = config("DATA_KEY_FILE", default=str(ROOT / "var" / "data.key"))
 DATA_KEYS: Secret = config("DATA_KEYS", cast=Secret, default="")
+DATA_INDEX_KEY: Secret = config("DATA_INDEX_KEY", cast=Secret, default="")
 HELPLINE_ADDRESS: str = config("HELPLINE_ADDRESS", default="")
 CONSULTATION_TOPICS: list[str] = [
     t.strip()

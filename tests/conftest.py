@@ -21,7 +21,8 @@ from sqlalchemy import text
 from console.live.models import Meetup
 from console.session.models import Participant
 from console.store import crypto
-from console.store.db import make_engine, migrate, transaction
+from console.store.db import make_engine, transaction
+from console.store.schema import migrate
 from console.web.composition import bootstrap
 
 bootstrap()  # the domains, as the app and the CLI start them
@@ -78,6 +79,8 @@ class Server:
                 "websockets-sansio",
                 "--ws-per-message-deflate",
                 "false",
+                "--forwarded-allow-ips",
+                self.env.get("FORWARDED_ALLOW_IPS", ""),
                 "--log-level",
                 os.environ.get("TEST_SERVER_LOG", "warning"),
             ],

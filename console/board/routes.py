@@ -3,8 +3,9 @@
 from starlette.routing import Route
 
 from console.board import pages
+from console.core import routing  # noqa: F401  (the `id` path convertor)
 
 ROUTES = [
-    Route("/meetups/{meetup_id:int}", pages.dashboard, methods=["GET"]),
-    Route("/meetups/{meetup_id:int}/commands/{name}", pages.command, methods=["POST"]),
+    Route("/meetups/{meetup_id:id}", pages.dashboard, methods=["GET"]),
+    Route("/meetups/{meetup_id:id}/commands/{name}", pages.command, methods=["POST"]),
 ]

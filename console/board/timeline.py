@@ -109,7 +109,12 @@ def describe(event: Recorded, view: View) -> str | None:
             text = f"{who(pid)}について対応メモを記録しました"
         case _:
             return None
-    reason = getattr(body, "reason", "") if isinstance(body, LIFECYCLE | MODERATION) else ""
+    # Reasons are typed for the staff: the ward reads that a forced exit happened, not why
+    # (its report says what the manager wrote for it).
+    shows_reason = isinstance(body, LIFECYCLE | MODERATION) and allowed(
+        view.role, Action.VIEW_STAFF_NOTES
+    )
+    reason = getattr(body, "reason", "") if shows_reason else ""
     text = f"{text}(理由: {reason})" if reason else text
     planned = getattr(body, "scheduled_at", "")
     if planned and (event.at - datetime.fromisoformat(planned)).total_seconds() > LATE_SECONDS:

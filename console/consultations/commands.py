@@ -278,11 +278,10 @@ def phone_handoff(form: Mapping[str, str], actor: Staff) -> Decide:
     record_id = forms.positive_id(form, "record_id", label="相談記録")
     spoke_to = forms.one_line(form, "spoke_to", label="話した相手(窓口の相談員)", max_len=64)
     shared = forms.text(form, "shared", label="伝えた内容", max_len=TEXT_MAX)
-    raw_time = (form.get("called_at") or "").strip()
-    try:
-        called_at = datetime.fromisoformat(raw_time).replace(tzinfo=settings.TZ)
-    except ValueError:
-        raise Refused("電話した日時を正しく入力してください。") from None
+    found = forms.local_datetime(form.get("called_at"))
+    if found is None:
+        raise Refused("電話した日時を正しく入力してください(例: 2026-12-12T15:30)。")
+    called_at = datetime.combine(*found, tzinfo=settings.TZ)
 
     def decide(db: Session, state: LiveState) -> Body:
         _shareable(db, state, record_id)

@@ -42,7 +42,7 @@ class Handoff(SQLModel, table=True):
     method: str = Field(max_length=8)  # email | phone
     prepared_by: int = Field(foreign_key="staff.id")
     prepared_at: datetime = Field(sa_column=utc_column())
-    to_addr: str | None = Field(default=None, max_length=254)
+    to_addr: str | None = Field(default=None, sa_column=Column(Encrypted("handoff.to_addr")))
     summary: str = Field(sa_column=Column(Encrypted("handoff.summary"), nullable=False))
     confirmed_by: int | None = Field(default=None, foreign_key="staff.id")
     confirmed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))

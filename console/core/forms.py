@@ -1,35 +1,120 @@
-"""Checks on what staff type or pick. Every failure is a Refused with a Japanese message."""
+"""The input layer: every number, id, month and free text from a form, a query string or a
+path goes through these parsers. Each failure is a Refused with a Japanese message (or, for
+ids, None, which the caller answers with 404), so bad input never reaches the database.
+
+Rules: digits are ASCII only (`str.isdigit` and `int` accept 「²」 and 「２」; these do not);
+ids stay within the database's 64-bit range; months within the years the app supports; free
+text is normalised to NFC, holds no control, format, private-use or unassigned characters
+(newline and tab only where several lines are allowed) and stays within its length.
+"""
 
 import re
 import unicodedata
 from collections.abc import Mapping
+from datetime import date, time
 from typing import TypeVar
 
 from console.core.errors import Refused
 from console.core.labels import Labelled
 
-# Everything in Unicode category C (control, format, unassigned, private use) except
-# newline and tab, which a multi-line note may hold.
 E = TypeVar("E", bound=Labelled)
 
+MAX_ID = 2**63 - 1  # the largest id a BIGINT (and SQLite's INTEGER) can hold
+FIRST_YEAR, LAST_YEAR = 2000, 2200  # the years the calendar and the reports accept
+_DIGITS = re.compile(r"[0-9]{1,19}")
+_YEAR_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_CLOCK = re.compile(r"[0-9]{2}:[0-9]{2}")
 _ALLOWED_CONTROLS = {"\n", "\t"}
 
 
-def text(
-    form: Mapping[str, str], name: str, *, label: str, max_len: int, required: bool = True
-) -> str:
-    value = (form.get(name) or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+def number(value: str | None, *, low: int, high: int) -> int | None:
+    """`value` as a whole number in [low, high] written in ASCII digits, else None."""
+    value = (value or "").strip()
+    if not _DIGITS.fullmatch(value):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+def record_id(value: str | int | None) -> int | None:
+    """An id as the database can hold it (1 … 2^63−1), else None: the caller answers 404."""
+    if isinstance(value, int):
+        return value if 1 <= value <= MAX_ID else None
+    return number(value, low=1, high=MAX_ID)
+
+
+def year_month(value: str | None) -> date | None:
+    """The first day of a month written `YYYY-MM` within the supported years, else None."""
+    match = _YEAR_MONTH.fullmatch((value or "").strip())
+    if not match:
+        return None
+    year, month = int(match[1]), int(match[2])
+    if not (FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12):
+        return None
+    return date(year, month, 1)
+
+
+def day(value: str | None) -> date | None:
+    """A date written `YYYY-MM-DD` (what `<input type=date>` sends) within the supported
+    years, else None."""
+    value = (value or "").strip()
+    if not _DAY.fullmatch(value):
+        return None
+    try:
+        found = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return found if FIRST_YEAR <= found.year <= LAST_YEAR else None
+
+
+def clock(value: str | None) -> time | None:
+    """A time of day written `HH:MM` (what `<input type=time>` sends), else None."""
+    value = (value or "").strip()
+    if not _CLOCK.fullmatch(value):
+        return None
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def local_datetime(value: str | None) -> tuple[date, time] | None:
+    """A date and time written `YYYY-MM-DDTHH:MM` (`<input type=datetime-local>`), else None."""
+    found_day, _, found_clock = (value or "").strip().partition("T")
+    parsed = (
+        day(found_day),
+        clock(
+            found_clock[:5]
+            if len(found_clock) == 8 and found_clock.endswith(":00")
+            else found_clock
+        ),
+    )
+    return None if None in parsed else parsed
+
+
+def clean(value: str | None, *, label: str, max_len: int, required: bool = True) -> str:
+    """Free text as stored: NFC, newlines as LF, trimmed, checked (see the module docstring)."""
+    value = unicodedata.normalize("NFC", value or "")
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
     if not value:
         if required:
             raise Refused(f"{label}を入力してください。")
         return ""
     if len(value) > max_len:
         raise Refused(f"{label}は{max_len}文字以内で入力してください(現在{len(value)}文字)。")
+    # Category C: control, format (e.g. U+202E), surrogate, private use, unassigned.
     if any(
         unicodedata.category(ch).startswith("C") and ch not in _ALLOWED_CONTROLS for ch in value
     ):
         raise Refused(f"{label}に使用できない制御文字が含まれています。")
     return value
+
+
+def text(
+    form: Mapping[str, str], name: str, *, label: str, max_len: int, required: bool = True
+) -> str:
+    return clean(form.get(name), label=label, max_len=max_len, required=required)
 
 
 def one_line(form: Mapping[str, str], name: str, *, label: str, max_len: int) -> str:
@@ -47,10 +132,10 @@ def choice(form: Mapping[str, str], name: str, enum: type[E], *, label: str) -> 
 
 
 def positive_id(form: Mapping[str, str], name: str, *, label: str) -> int:
-    value = (form.get(name) or "").strip()
-    if not re.fullmatch(r"[1-9][0-9]{0,9}", value):
+    found = record_id(form.get(name))
+    if found is None:
         raise Refused(f"{label}を選択してください。")
-    return int(value)
+    return found
 
 
 def checkbox(form: Mapping[str, str], name: str) -> bool:

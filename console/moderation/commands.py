@@ -122,6 +122,7 @@ def force_exit(form: Mapping[str, str], actor: Staff) -> Decide:
     participant_id = forms.positive_id(form, "participant_id", label="参加者")
     immediate = forms.checkbox(form, "immediate")
     reason = forms.text(form, "reason", label="強制退室の理由", max_len=REASON_MAX)
+    for_ward = wardreports.text_for_ward(form)
 
     def decide(db: Session, state: LiveState):
         participant = _present(db, state, participant_id)
@@ -135,6 +136,7 @@ def force_exit(form: Mapping[str, str], actor: Staff) -> Decide:
             space=state.present[participant_id].space,
             reason=reason,
             immediate=immediate,
+            for_ward=for_ward,
         )
 
         return body, wardreports.forced_exit

@@ -45,14 +45,16 @@ class WarningGiven(Body):
 @dataclass(frozen=True)
 class ForcedExit(Body):
     """強制退室: the participant left every space at once. Fields: participant_id, space (where
-    they were), reason, immediate (no prior warning: threats or danger). Closes their open
-    flags and creates a report to the ward."""
+    they were), reason (for the staff), immediate (no prior warning: threats or danger),
+    for_ward (what the manager writes for the ward's report). Closes their open flags and
+    creates a report to the ward."""
 
     type = "forced_exit"
     participant_id: int
     space: str
     reason: str
     immediate: bool = False
+    for_ward: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,8 +96,9 @@ class ModerationNoteAdded(Body):
 @dataclass(frozen=True)
 class IncidentRecorded(Body):
     """事故・トラブル (spec 9). Fields: kind (an `IncidentKind` value), what (what happened),
-    police (police called), fire (fire/ambulance called), actions (actions taken). Creates a
-    report to the ward."""
+    police (police called), fire (fire/ambulance called), actions (actions taken) — the staff's
+    record — and for_ward (the text written for the ward's report). Creates a report to the
+    ward."""
 
     type = "incident_recorded"
     kind: str
@@ -103,6 +106,7 @@ class IncidentRecorded(Body):
     police: bool
     fire: bool
     actions: str
+    for_ward: str = ""
 
 
 EVENTS: tuple[type[Body], ...] = (

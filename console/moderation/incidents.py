@@ -21,9 +21,12 @@ def record_incident(form: Mapping[str, str], actor: Staff) -> Decide:
     actions = forms.text(form, "actions", label="行った対応", max_len=TEXT_MAX)
     police = forms.checkbox(form, "police")
     fire = forms.checkbox(form, "fire")
+    for_ward = wardreports.text_for_ward(form)
 
     def decide(db: Session, state: LiveState):
-        body = ev.IncidentRecorded(kind=kind, what=what, police=police, fire=fire, actions=actions)
+        body = ev.IncidentRecorded(
+            kind=kind, what=what, police=police, fire=fire, actions=actions, for_ward=for_ward
+        )
         return body, wardreports.incident
 
     return decide

@@ -2,10 +2,11 @@
 
 from starlette.routing import Route
 
+from console.core import routing  # noqa: F401  (the `id` path convertor)
 from console.moderation import pages
 
 ROUTES = [
-    Route("/participants/{participant_id:int}/history", pages.history, methods=["GET"]),
+    Route("/participants/{participant_id:id}/history", pages.history, methods=["GET"]),
     Route("/blocks", pages.blocks, methods=["GET"]),
     Route("/reports", pages.ward_reports, methods=["GET"]),
 ]

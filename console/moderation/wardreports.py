@@ -1,12 +1,18 @@
 """Reports to the ward (発注者): every forced exit (spec 6(1)⑥オ) and every incident (spec 9).
 
 A report is written, and its email queued, in the same transaction as the event it reports.
-It names the participant by participant ID only: the ward holds the registration records.
+It is written for the ward: structured facts — the service, date and time, space, the
+participant ID (the ward holds the registration records), the reason codes and times of the
+flags and warnings that led to it, the roles of the staff involved — plus the one text the
+manager (or whoever records an incident) writes for the ward, labelled as such on the form.
+Staff memos, the wording of warnings, reasons typed for the staff and an incident's own record
+never reach the ward unless that text quotes them.
 """
 
 from sqlmodel import Session, col, select
 
 from console import settings
+from console.core import forms
 from console.live.eventlog import recorded
 from console.live.events import Recorded
 from console.live.models import EventRow, Meetup
@@ -14,9 +20,10 @@ from console.moderation import events as ev
 from console.moderation.models import WardReport
 from console.moderation.vocab import FlagReason, IncidentKind
 from console.security.models import Staff
+from console.security.roles import Role
 from console.session.models import Participant
 from console.session.state import LiveState
-from console.session.vocab import Space
+from console.session.vocab import MeetupKind, Space
 from console.settings import TZ
 from console.store import outbox
 
@@ -27,19 +34,33 @@ def _when(event: Recorded) -> str:
     return event.at.astimezone(TZ).strftime("%Y年%m月%d日 %H:%M")
 
 
-def _staff_name(db: Session, staff_id: int | None) -> str:
+FOR_WARD_MAX = 1000
+NOTHING_WRITTEN = "(記載なし)"
+
+
+def text_for_ward(form) -> str:
+    """The text a form's author writes for the ward (optional)."""
+    return forms.text(
+        form, "for_ward", label="区への報告に記載する内容", max_len=FOR_WARD_MAX, required=False
+    )
+
+
+def _staff_role(db: Session, staff_id: int | None) -> str:
     staff = db.get(Staff, staff_id) if staff_id else None
-    return staff.display_name if staff else "―"
+    role = Role.parse(staff.role) if staff else None
+    return role.label if role else "自動"
 
 
 def _file(db: Session, event: Recorded, *, kind: str, title: str, lines: list[str]) -> None:
     meetup = db.get(Meetup, event.meetup_id)
+    kind_label = MeetupKind.parse(meetup.kind)
+    service = kind_label.label if kind_label else meetup.kind
     subject = f"{SUBJECT_PREFIX}{title} {_when(event)}"
     body = "\n".join(
         [
             f"{title}",
             "",
-            f"開催回: {meetup.date:%Y年%m月%d日} メタバース居場所",
+            f"開催回: {meetup.date:%Y年%m月%d日} {service}",
             *lines,
             "",
             "本メールはセッションコンソールから自動送信しています。",
@@ -88,14 +109,12 @@ def forced_exit(db: Session, event: Recorded, before: LiveState) -> None:
     steps = []
     for past in history:
         time = past.at.astimezone(TZ).strftime("%H:%M")
-        who = _staff_name(db, past.actor_id)
+        role = _staff_role(db, past.actor_id)
         if isinstance(past.body, ev.FlagRaised):
-            reason = FlagReason(past.body.reason).label
-            steps.append(f"  {time} 通報({reason}) 記録: {who} {past.body.note}")
+            steps.append(f"  {time} 通報({FlagReason(past.body.reason).label}) 記録: {role}")
         else:
-            rule = FlagReason(past.body.rule).label
-            steps.append(f"  {time} 事前通告({rule}) 通告者: {who} 「{past.body.wording}」")
-    staff = {_staff_name(db, e.actor_id) for e in history} | {_staff_name(db, event.actor_id)}
+            steps.append(f"  {time} 事前通告({FlagReason(past.body.rule).label}) 通告: {role}")
+    roles = {_staff_role(db, e.actor_id) for e in history} | {_staff_role(db, event.actor_id)}
     kind = (
         "即時の強制退室(危険等のため事前通告を待たずに実施)"
         if body.immediate
@@ -111,10 +130,10 @@ def forced_exit(db: Session, event: Recorded, before: LiveState) -> None:
             f"参加者ID: {participant.code if participant else body.participant_id}",
             f"場所: {Space(body.space).label}",
             f"区分: {kind}",
-            f"理由: {body.reason}",
             "経緯:",
             *(steps or ["  (記録された通報・事前通告はありません)"]),
-            f"対応職員: {'、'.join(sorted(staff))}",
+            f"対応職員: {'、'.join(sorted(roles))}",
+            f"管理者からの報告: {body.for_ward or NOTHING_WRITTEN}",
         ],
     )
 
@@ -129,10 +148,9 @@ def incident(db: Session, event: Recorded, before: LiveState) -> None:
         lines=[
             f"日時: {_when(event)}",
             f"種別: {IncidentKind(body.kind).label}",
-            f"内容: {body.what}",
             f"警察への通報: {'あり' if body.police else 'なし'}",
             f"消防・救急への通報: {'あり' if body.fire else 'なし'}",
-            f"対応: {body.actions}",
-            f"記録者: {_staff_name(db, event.actor_id)}",
+            f"記録した職員: {_staff_role(db, event.actor_id)}",
+            f"報告内容: {body.for_ward or NOTHING_WRITTEN}",
         ],
     )

@@ -4,6 +4,10 @@
   the same document always gives the same bytes.
 - xlsx (openpyxl) has one sheet per table plus one for the free text. Its document properties
   and zip entry times are fixed, so it too is byte-for-byte reproducible.
+- Every text is safe to open (ASVS 5.3.10): a cell that begins with `= + - @`, a tab or a
+  carriage return is never a formula — prefixed with `'` in CSV, stored as plain text (with
+  Excel's quote prefix) in xlsx — and characters XML cannot hold are dropped, so a report
+  finalised before input was cleaned can still be exported.
 - PDF (WeasyPrint) is A4 portrait in Noto Sans CJK JP (Debian's fonts-noto-cjk), with the chart.
 """
 
@@ -14,6 +18,7 @@ import zipfile
 from datetime import datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
@@ -28,9 +33,34 @@ MEDIA_TYPES = {
 }
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _text(value):
+    """A cell's value without the characters XML cannot hold (numbers unchanged)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
+def _csv_cell(value):
+    value = _text(value)
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    """csv.writer whose every cell goes through `_csv_cell`."""
+
+    def __init__(self, out: io.StringIO) -> None:
+        self._writer = csv.writer(out, lineterminator="\r\n")
+
+    def writerow(self, row: list) -> None:
+        self._writer.writerow([_csv_cell(value) for value in row])
+
+
 def to_csv(document: Document) -> bytes:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = _SafeWriter(out)
     writer.writerow([document.title])
     writer.writerow([document.subtitle])
     for table in document.tables:
@@ -57,6 +87,15 @@ def _sheet_title(title: str, used: set[str]) -> str:
     return name
 
 
+def _append(sheet, values: list) -> None:
+    """Append a row; a text that looks like a formula is stored as text, never evaluated."""
+    sheet.append([_text(value) for value in values])
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+            cell.data_type = "s"
+            cell.quotePrefix = True
+
+
 def to_xlsx(document: Document) -> bytes:
     book = Workbook()
     book.remove(book.active)
@@ -64,17 +103,17 @@ def to_xlsx(document: Document) -> bytes:
     bold = Font(bold=True)
     for table in document.tables:
         sheet = book.create_sheet(_sheet_title(table.title, used))
-        sheet.append([f"{document.title} {table.title}"])
+        _append(sheet, [f"{document.title} {table.title}"])
         sheet["A1"].font = Font(bold=True, size=13)
-        sheet.append([document.subtitle])
-        sheet.append(["項目", *table.columns])
+        _append(sheet, [document.subtitle])
+        _append(sheet, ["項目", *table.columns])
         for cell in sheet[3]:
             cell.font = bold
         for row in table.rows:
-            sheet.append([row.label, *row.cells])
+            _append(sheet, [row.label, *row.cells])
         if table.note:
             sheet.append([])
-            sheet.append([f"注: {table.note}"])
+            _append(sheet, [f"注: {table.note}"])
         sheet.column_dimensions["A"].width = 44
         for index in range(len(table.columns)):
             sheet.column_dimensions[get_column_letter(index + 2)].width = 18
@@ -83,9 +122,9 @@ def to_xlsx(document: Document) -> bytes:
         sheet = book.create_sheet(_sheet_title("記述", used))
         sheet.column_dimensions["A"].width = 100
         for heading, text in document.texts:
-            sheet.append([heading])
+            _append(sheet, [heading])
             sheet.cell(sheet.max_row, 1).font = bold
-            sheet.append([text])
+            _append(sheet, [text])
             sheet.cell(sheet.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
             sheet.append([])
     book.properties.creator = "セッションコンソール"

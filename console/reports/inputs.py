@@ -17,7 +17,7 @@ from console.security.models import Staff
 from console.session.models import Participant
 from console.session.vocab import MeetupStatus
 from console.store.columns import utcnow
-from console.store.db import transaction
+from console.store.db import is_writing, transaction
 
 
 def staff_roster(db: Session) -> dict[int, StaffInfo]:
@@ -45,7 +45,13 @@ def figures_of(db: Session, meetup: Meetup, staff: Mapping[int, StaffInfo]) -> S
         until=None if closed else utcnow(),
     )
     if closed and events and events[-1].seq == meetup.last_seq:
-        _keep(db.get_bind(), meetup.id, meetup.last_seq, roster, figures)
+        kept = FiguresCache(
+            meetup_id=meetup.id, last_seq=meetup.last_seq, roster=roster, data=figures.to_json()
+        )
+        if is_writing(db):
+            db.merge(kept)  # a second writer beside this one would wait for it forever
+        else:
+            _keep(db.get_bind(), kept)
     return figures
 
 
@@ -62,14 +68,10 @@ def roster_key(staff: Mapping[int, StaffInfo]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _keep(engine, meetup_id: int, last_seq: int, roster: str, figures: SessionFigures) -> None:
+def _keep(engine, kept: FiguresCache) -> None:
     """Store figures in a short transaction of their own; losing a race to store them is fine."""
     with contextlib.suppress(IntegrityError), transaction(engine) as db:
-        db.merge(
-            FiguresCache(
-                meetup_id=meetup_id, last_seq=last_seq, roster=roster, data=figures.to_json()
-            )
-        )
+        db.merge(kept)
 
 
 def attributes(db: Session, participant_ids: Iterable[int]) -> dict[int, tuple[str, str]]:

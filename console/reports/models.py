@@ -26,7 +26,8 @@ class MonthlyReport(SQLModel, table=True):
         default="", sa_column=Column(Encrypted("monthly.ward_items"), nullable=False)
     )
     correction_reason: str | None = Field(default=None, max_length=500)
-    snapshot: str | None = None  # the finalised Document as JSON: counts only
+    # The finalised Document as JSON: counts, and the free texts encrypted in their columns too.
+    snapshot: str | None = Field(default=None, sa_column=Column(Encrypted("monthly.snapshot")))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     created_by: int = Field(foreign_key="staff.id")
     updated_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -14,6 +14,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from console.core import forms
 from console.core.errors import Refused
 from console.reports.documents import Change, Document, differences
 from console.reports.models import MonthlyReport
@@ -65,10 +66,12 @@ def read(db: Session, year: int, month: int, version: int | None = None) -> Vers
 
 
 def _checked_text(notable: str, ward_items: str) -> FreeText:
-    notable, ward_items = notable.strip(), ward_items.strip()
-    if len(notable) > TEXT_LIMIT or len(ward_items) > TEXT_LIMIT:
-        raise Refused(f"記述欄はそれぞれ{TEXT_LIMIT}文字以内で入力してください。")
-    return FreeText(notable, ward_items)
+    return FreeText(
+        forms.clean(notable, label="その他特筆すべき内容", max_len=TEXT_LIMIT, required=False),
+        forms.clean(
+            ward_items, label="その他発注者が指定した内容", max_len=TEXT_LIMIT, required=False
+        ),
+    )
 
 
 def _latest(db: Session, year: int, month: int) -> MonthlyReport | None:
@@ -127,11 +130,7 @@ def finalise(engine, *, year: int, month: int, version: int, staff_id: int) -> i
 
 def correct(engine, *, year: int, month: int, staff_id: int, reason: str) -> int:
     """Open the next version of a finalised report as a draft."""
-    reason = reason.strip()
-    if not reason:
-        raise Refused("訂正の理由を入力してください。")
-    if len(reason) > REASON_LIMIT:
-        raise Refused(f"訂正の理由は{REASON_LIMIT}文字以内で入力してください。")
+    reason = forms.clean(reason, label="訂正の理由", max_len=REASON_LIMIT)
     with _written(engine) as db:
         row = _latest(db, year, month)
         if row is None or row.status != "final":

@@ -13,6 +13,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from console.core import forms
 from console.core.errors import Refused
 from console.core.pages import page, refuse, result
 from console.reports import exports, monthly
@@ -132,17 +133,19 @@ async def summary_export(request: Request) -> Response:
 
 def _month(request: Request) -> tuple[int, int] | None:
     year, month = int(request.path_params["year"]), int(request.path_params["month"])
-    return (year, month) if 2000 <= year <= 2200 and 1 <= month <= 12 else None
+    return (
+        (year, month) if forms.FIRST_YEAR <= year <= forms.LAST_YEAR and 1 <= month <= 12 else None
+    )
 
 
 @guarded(Action.VIEW_REPORTS)
 async def monthly_index(request: Request) -> Response:
     today = datetime.now(TZ).date()
-    try:
-        fy = int(request.query_params.get("fy", ""))
-    except ValueError:
+    raw = request.query_params.get("fy")
+    fy = forms.number(raw, low=forms.FIRST_YEAR, high=forms.LAST_YEAR - 1)
+    if raw is None:
         fy = today.year if today.month >= 4 else today.year - 1
-    if not 2000 <= fy <= 2200:
+    elif fy is None:
         return refuse(request, "年度の指定が正しくありません。", 400)
 
     def read(engine):
@@ -177,7 +180,9 @@ async def _monthly_for(request: Request, fmt: str):
         return None, None, refuse(request, refused.message, refused.status)
     year, month = found
     raw = request.path_params.get("version") or request.query_params.get("version")
-    version = int(raw) if raw and str(raw).isdigit() else None
+    version = forms.record_id(raw) if raw else None
+    if raw and version is None:
+        return None, None, refuse(request, "版の指定が正しくありません。", 404)
     shown = await run_in_threadpool(
         audited_read,
         request.app.state.engine,
@@ -287,13 +292,13 @@ async def monthly_text(request: Request) -> Response:
 @guarded(Action.EDIT_MONTHLY)
 async def monthly_finalise(request: Request) -> Response:
     def change(engine, year, month, staff_id, form):
-        version = form.get("version", "")
-        if not version.isdigit():
+        version = forms.record_id(form.get("version"))
+        if version is None:
             raise Refused(
                 "確定する版が指定されていません。画面を再読み込みしてください。", status=400
             )
         number = monthly.finalise(
-            engine, year=year, month=month, version=int(version), staff_id=staff_id
+            engine, year=year, month=month, version=version, staff_id=staff_id
         )
         return f"第{number}版を確定しました。"
 

@@ -2,15 +2,16 @@
 
 from starlette.routing import Route
 
+from console.core import routing  # noqa: F401  (the `id` path convertor)
 from console.reports import pages
 
 ROUTES = [
-    Route("/meetups/{meetup_id:int}/summary", pages.summary, methods=["GET"]),
-    Route("/meetups/{meetup_id:int}/summary.{fmt:export}", pages.summary_export, methods=["GET"]),
+    Route("/meetups/{meetup_id:id}/summary", pages.summary, methods=["GET"]),
+    Route("/meetups/{meetup_id:id}/summary.{fmt:export}", pages.summary_export, methods=["GET"]),
     Route("/monthly", pages.monthly_index, methods=["GET"]),
     Route("/monthly/{year:int}/{month:int}", pages.monthly_report, methods=["GET"]),
     Route(
-        "/monthly/{year:int}/{month:int}/v{version:int}.{fmt:export}",
+        "/monthly/{year:int}/{month:int}/v{version:id}.{fmt:export}",
         pages.monthly_export,
         methods=["GET"],
     ),

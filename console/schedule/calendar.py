@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from console.core import forms
 from console.core.errors import Refused
 from console.core.pages import page, refuse, result
 from console.live.models import Meetup
@@ -48,11 +49,10 @@ def fiscal_year(day: dt.date) -> int:
 
 
 def _clock(form, name: str, label: str, default: str, day: dt.date) -> datetime:
-    value = (form.get(name) or default).strip()
-    try:
-        return datetime.combine(day, dt.time.fromisoformat(value), tzinfo=TZ)
-    except ValueError:
-        raise Refused(f"{label}を「14:00」の形式で入力してください。") from None
+    found = forms.clock(form.get(name) or default)
+    if found is None:
+        raise Refused(f"{label}を「14:00」の形式で入力してください。")
+    return datetime.combine(day, found, tzinfo=TZ)
 
 
 def parse(form, *, today: dt.date) -> tuple[Meetup, list[str]]:
@@ -61,10 +61,9 @@ def parse(form, *, today: dt.date) -> tuple[Meetup, list[str]]:
     if kind is None:
         raise Refused("開催の種類の選択肢が正しくありません。")
     rules = RULES[kind]
-    try:
-        day = dt.date.fromisoformat((form.get("date") or "").strip())
-    except ValueError:
-        raise Refused("開催日を正しい形式(例: 2026-12-12)で入力してください。") from None
+    day = forms.day(form.get("date"))
+    if day is None:
+        raise Refused("開催日を正しい形式(例: 2026-12-12)で入力してください。")
     if day < today:
         raise Refused("過去の日付には開催回を作成できません。")
     start = _clock(form, "start", "開始時刻", rules.start, day)
@@ -81,15 +80,14 @@ def parse(form, *, today: dt.date) -> tuple[Meetup, list[str]]:
         raise Refused(
             f"{kind.label}は{rules.hours[0]:g}〜{rules.hours[1]:g}時間で設定してください(現在{hours:g}時間)。"
         )
-    rooms = (form.get("rooms") or "2").strip()
-    if not rooms.isdigit() or not 1 <= int(rooms) <= 10:
+    rooms = forms.number(form.get("rooms") or "2", low=1, high=10)
+    if rooms is None:
         raise Refused("個別相談室の数は1〜10で入力してください。")
     groups = None
     if kind == MeetupKind.FAMILY_CLASS:
-        raw = (form.get("groups") or "1").strip()
-        if not raw.isdigit() or not 1 <= int(raw) <= 6:
+        groups = forms.number(form.get("groups") or "1", low=1, high=6)
+        if groups is None:
             raise Refused("グループの数は1〜6で入力してください。")
-        groups = int(raw)
     warnings = []
     if rules.lead_days and day < today + timedelta(days=rules.lead_days):
         warnings.append(f"{kind.label}の日程は2か月以上前に確定する必要があります(仕様6(3)①)。")
@@ -101,7 +99,7 @@ def parse(form, *, today: dt.date) -> tuple[Meetup, list[str]]:
         doors_at=doors,
         starts_at=start,
         ends_at=end,
-        rooms=int(rooms),
+        rooms=rooms,
         groups=groups,
     )
     return meetup, warnings
@@ -166,12 +164,12 @@ def year_check(meetups: list[Meetup], fy: int) -> list[str]:
 @guarded(Action.VIEW_DASHBOARD)
 async def view(request: Request) -> Response:
     today = datetime.now(TZ).date()
-    try:
-        first = dt.date.fromisoformat(
-            (request.query_params.get("month") or f"{today:%Y-%m}") + "-01"
+    raw = request.query_params.get("month")
+    first = forms.year_month(raw) if raw else today.replace(day=1)
+    if first is None or not forms.FIRST_YEAR < first.year < forms.LAST_YEAR:
+        return refuse(
+            request, "表示する月は「2026-12」の形式で、2001年〜2199年の間で指定してください。", 400
         )
-    except ValueError:
-        first = today.replace(day=1)
     fy = fiscal_year(first)
 
     def read():

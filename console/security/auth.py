@@ -2,12 +2,21 @@
 
 Passwords are argon2id (argon2-cffi's defaults), rehashed when those parameters change.
 An unknown login id is verified against a dummy hash so timing tells nothing, and a
-failure never says which half was wrong. Failures are counted per login id (known or not)
-and per client address; past the limit the login is locked for a while.
+failure never says which half was wrong.
+
+Guessing is slowed, never turned into a lockout that anyone could trigger: failures are
+counted per login id *and* client address (known id or not; stored under a keyed hash, so a
+password typed into the id field is never kept), and past `LOGIN_FREE_FAILURES` each further
+attempt from that address for that id waits a delay that doubles up to
+`LOGIN_MAX_DELAY_SECONDS`. The same staff member at another address is not affected. One
+address failing often (for any ids) waits likewise, but staff behind one office NAT only ever
+wait, never are locked out. The client address comes from X-Forwarded-For only when the
+proxy is named in `FORWARDED_ALLOW_IPS` (none by default).
 """
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from collections import defaultdict, deque
@@ -30,6 +39,7 @@ from console import settings
 from console.core.pages import refuse
 from console.security.models import LoginThrottle, Staff, StaffSession
 from console.security.permissions import Action, allowed
+from console.store import crypto
 from console.store.columns import utcnow
 from console.store.db import transaction
 
@@ -37,7 +47,6 @@ COOKIE = "console_session"
 LOGIN_CSRF_COOKIE = "console_login_csrf"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 FAILED = "ログインIDまたはパスワードが正しくありません。"
-LOCKED = "ログインの失敗が続いたため、一時的にログインできません。しばらくしてからお試しください。"
 CSRF_FAILED = "セキュリティ確認に失敗しました。画面を再読み込みしてからやり直してください。"
 
 hasher = PasswordHasher()
@@ -52,18 +61,35 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def delay_after(failures: int) -> float:
+    """Seconds to wait after `failures` consecutive failures (0 while still free)."""
+    beyond = failures - settings.LOGIN_FREE_FAILURES
+    if beyond < 0:
+        return 0.0
+    return float(
+        min(settings.LOGIN_FIRST_DELAY_SECONDS * 2**beyond, settings.LOGIN_MAX_DELAY_SECONDS)
+    )
+
+
 class AddressThrottle:
-    """Failed logins per client address in a sliding window (in memory, per process)."""
+    """Failed logins per client address in a sliding window (in memory, per process); past
+    `limit` failures each attempt waits `delay_after` the excess."""
 
     def __init__(self, limit: int = 30, window_seconds: float = 600) -> None:
         self.limit, self.window = limit, window_seconds
         self._failures: dict[str, deque[float]] = defaultdict(deque)
 
-    def blocked(self, address: str) -> bool:
+    def wait(self, address: str) -> float:
+        """Seconds before this address may try again (0: now)."""
         failures = self._failures[address]
-        while failures and failures[0] < time.monotonic() - self.window:
+        now = time.monotonic()
+        while failures and failures[0] < now - self.window:
             failures.popleft()
-        return len(failures) >= self.limit
+        if not failures:
+            del self._failures[address]
+            return 0.0
+        excess = len(failures) - self.limit + settings.LOGIN_FREE_FAILURES
+        return max(0.0, failures[-1] + delay_after(excess) - now)
 
     def fail(self, address: str) -> None:
         self._failures[address].append(time.monotonic())
@@ -72,18 +98,34 @@ class AddressThrottle:
 address_throttle = AddressThrottle()
 
 
-def authenticate(engine: Engine, login_id: str, password: str) -> tuple[Staff | None, str]:
+def _throttle_key(login_id: str, address: str) -> str:
+    return crypto.blind_index(f"{login_id}\0{address}", context="login_throttle")
+
+
+def wait_message(seconds: float) -> str:
+    return (
+        "ログインの失敗が続いたため、少し時間をおいてからお試しください"
+        f"(あと約{max(1, math.ceil(seconds))}秒)。"
+    )
+
+
+def authenticate(
+    engine: Engine, login_id: str, password: str, *, address: str = "?"
+) -> tuple[Staff | None, str]:
     """The staff member, or None and the Japanese message to show.
 
     The slow password check runs outside any transaction; the failure count is then
     changed by one atomic upsert, so concurrent attempts neither lose counts nor collide.
+    An attempt during its delay is answered without checking the password.
     """
-    key = login_id.strip().lower()[:64]
+    login_id = login_id.strip().lower()[:64]
+    key = _throttle_key(login_id, address)
     with Session(engine) as db:
         throttle = db.get(LoginThrottle, key)
-        if throttle and throttle.locked_until and throttle.locked_until > utcnow():
-            return None, LOCKED
-        staff = db.exec(select(Staff).where(Staff.login_id == key)).first()
+        now = utcnow()
+        if throttle and throttle.locked_until and throttle.locked_until > now:
+            return None, wait_message((throttle.locked_until - now).total_seconds())
+        staff = db.exec(select(Staff).where(Staff.login_id == login_id)).first()
     if staff is None or not staff.active:
         _verify(_DUMMY_HASH, password)
         ok = False
@@ -112,9 +154,9 @@ def _count_failure(db: Session, key: str) -> None:
         .on_conflict_do_update(index_elements=["login_key"], set_={"failures": failures + 1})
     )
     throttle = db.get(LoginThrottle, key)
-    if throttle.failures >= settings.LOGIN_MAX_FAILURES:
-        throttle.locked_until = utcnow() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-        throttle.failures = 0
+    delay = delay_after(throttle.failures)
+    if delay:
+        throttle.locked_until = utcnow() + timedelta(seconds=delay)
         db.add(throttle)
 
 
@@ -181,7 +223,8 @@ async def csrf_ok(request: Request, expected: str) -> bool:
     if given is None:
         form = await request.form()
         given = form.get("csrf_token")
-    return isinstance(given, str) and hmac.compare_digest(given, expected)
+    # compare_digest refuses non-ASCII str (TypeError): a hostile token is simply wrong.
+    return isinstance(given, str) and given.isascii() and hmac.compare_digest(given, expected)
 
 
 def same_origin(conn: HTTPConnection) -> bool:

@@ -29,7 +29,8 @@ class StaffSession(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed logins per login id, known or not, so a lockout reveals nothing."""
+    """Failed logins per login id, known or not, so a delay reveals nothing. The key is the
+    login id's blind index: a login id typed by mistake (even a password) is never stored."""
 
     login_key: str = Field(primary_key=True, max_length=64)
     failures: int = 0

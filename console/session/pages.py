@@ -26,7 +26,7 @@ def _save(engine, row) -> int:
 
 def _participants(engine, staff_id: int) -> list[Participant]:
     with transaction(engine) as db:
-        people = list(db.exec(select(Participant).order_by(Participant.code)))
+        people = sorted(db.exec(select(Participant)), key=lambda p: p.code)
         db.add(AuditEntry(staff_id=staff_id, action="participants.list", target=f"{len(people)}件"))
         return people
 

@@ -5,9 +5,16 @@ associated data, so a ciphertext copied into another column does not decrypt. Ke
 `DATA_KEYS` ("id:base64,id:base64", the first one current) or from the key file
 `DATA_KEY_FILE` (JSON, mode 0600), which `python -m console demo` creates when missing.
 `rotate` re-encrypts every encrypted column under a new key and drops the old ones.
+
+Values that must be found again (a participant's code, a login id being throttled) are
+stored encrypted beside a *blind index*: HMAC-SHA256 under a separate index key, which
+`rotate` keeps (the key file's `index`, or `DATA_INDEX_KEY` beside `DATA_KEYS`). A column
+declared with `info={"blind_index_of": "<column>"}` holds the index of that column.
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -31,6 +38,15 @@ class KeyError_(Exception):
 class Keyring:
     current: str
     keys: dict[str, bytes]
+    index: bytes = b""  # the blind-index key: kept across rotations
+
+    def blind_index(self, value: str, *, context: str) -> str:
+        """A keyed hash of `value` for lookups: equal values give equal indexes, and the
+        index reveals nothing without the key."""
+        if not self.index:
+            raise KeyError_("ブラインドインデックス用の鍵がありません。")
+        message = f"{context}\0{value}".encode()
+        return hmac.new(self.index, message, hashlib.sha256).hexdigest()
 
     @cached_property
     def _ciphers(self) -> dict[str, AESGCM]:
@@ -54,13 +70,16 @@ class Keyring:
 
     def to_json(self) -> str:
         keys = {k: base64.b64encode(v).decode() for k, v in self.keys.items()}
-        return json.dumps({"current": self.current, "keys": keys}, indent=2)
+        index = base64.b64encode(self.index).decode()
+        return json.dumps({"current": self.current, "keys": keys, "index": index}, indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> "Keyring":
         data = json.loads(text)
         return cls(
-            current=data["current"], keys={k: base64.b64decode(v) for k, v in data["keys"].items()}
+            current=data["current"],
+            keys={k: base64.b64decode(v) for k, v in data["keys"].items()},
+            index=base64.b64decode(data.get("index", "")),
         )
 
 
@@ -90,17 +109,27 @@ def create_key_file(path: Path) -> bool:
     """Create a key file with one fresh key unless it exists. True when created."""
     if path.exists():
         return False
+    kid = new_key_id()
     write_key_file(
-        path, Keyring(current=(kid := new_key_id()), keys={kid: AESGCM.generate_key(256)})
+        path, Keyring(current=kid, keys={kid: AESGCM.generate_key(256)}, index=new_index_key())
     )
     return True
+
+
+def new_index_key() -> bytes:
+    return secrets.token_bytes(32)
 
 
 def load() -> Keyring:
     if settings.DATA_KEYS:
         pairs = [item.split(":", 1) for item in str(settings.DATA_KEYS).split(",") if item.strip()]
         keys = {kid.strip(): base64.b64decode(value) for kid, value in pairs}
-        return Keyring(current=pairs[0][0].strip(), keys=keys)
+        if not settings.DATA_INDEX_KEY:
+            raise KeyError_(
+                "DATA_KEYS を使う場合は DATA_INDEX_KEY(32バイトの鍵を base64 で)も設定してください。"
+            )
+        index = base64.b64decode(str(settings.DATA_INDEX_KEY))
+        return Keyring(current=pairs[0][0].strip(), keys=keys, index=index)
     path = Path(settings.DATA_KEY_FILE)
     if not path.exists():
         raise KeyError_(
@@ -111,7 +140,11 @@ def load() -> Keyring:
         raise KeyError_(
             f"データ暗号鍵のファイル {path} は所有者以外も読めます。chmod 600 にしてください。"
         )
-    return Keyring.from_json(path.read_text())
+    ring = Keyring.from_json(path.read_text())
+    if not ring.index:  # a key file from before blind indexes: give it its index key once
+        ring = Keyring(current=ring.current, keys=ring.keys, index=new_index_key())
+        write_key_file(path, ring)
+    return ring
 
 
 _keyring: Keyring | None = None
@@ -142,6 +175,11 @@ def use(ring: Keyring | None) -> None:
     """Pin the process's keyring (a test reading a server's database); None unpins it."""
     global _keyring, _pinned, _loaded_stamp
     _keyring, _pinned, _loaded_stamp = ring, ring is not None, None
+
+
+def blind_index(value: str, *, context: str) -> str:
+    """The blind index of `value` under the current keyring (see the module docstring)."""
+    return keyring().blind_index(value, context=context)
 
 
 class Encrypted(TypeDecorator):
@@ -190,11 +228,13 @@ def rotate(engine) -> str:
         fcntl.flock(lock, fcntl.LOCK_EX)
         old = load()
         kid = new_key_id()
-        both = Keyring(current=kid, keys={**old.keys, kid: AESGCM.generate_key(256)})
+        both = Keyring(
+            current=kid, keys={**old.keys, kid: AESGCM.generate_key(256)}, index=old.index
+        )
         write_key_file(path, both)
         while _reencrypt_stragglers(engine, both, kid):
             pass  # a server may have written under the old key meanwhile: go again
-        write_key_file(path, Keyring(current=kid, keys={kid: both.keys[kid]}))
+        write_key_file(path, Keyring(current=kid, keys={kid: both.keys[kid]}, index=old.index))
     return kid
 
 

@@ -1,4 +1,4 @@
-"""Engine, sessions and schema creation.
+"""Engine and sessions.
 
 SQLite (the default) runs in WAL mode. Every write transaction (`transaction()`) begins
 IMMEDIATE, so one that reads before it writes can never fail half-way with "database is
@@ -6,13 +6,15 @@ locked"; writers queue on `busy_timeout` instead, and plain reading sessions nev
 them. PostgreSQL is used through psycopg 3.
 """
 
+import contextlib
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 IMMEDIATE = "console_write_transaction"
 
@@ -35,7 +37,7 @@ def make_engine(url: str) -> Engine:
             url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
         )
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        _private_files(Path(parsed.database))
     engine = create_engine(
         url, connect_args={"check_same_thread": False, "timeout": 30}, hide_parameters=True
     )
@@ -60,31 +62,26 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def _private_files(database: Path) -> None:
+    """The database and its WAL hold personal data (encrypted or not, their sizes and times
+    tell something): readable by this user only, in a directory only this user can list.
+    SQLite gives the -wal and -shm files the database file's mode."""
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with contextlib.suppress(PermissionError):
+        database.parent.chmod(0o700)
+    os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (database, Path(f"{database}-wal"), Path(f"{database}-shm")):
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            path.chmod(0o600)
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
-def migrate(engine: Engine) -> None:
-    """Create every table that does not exist yet. Safe to run on every release.
-
-    The tables are those registered with SQLModel's metadata: the composition root
-    (`console.web.composition.bootstrap`) imports every domain's models first."""
-    SQLModel.metadata.create_all(engine)
-    _add_missing_columns(engine)
-
-
-def _add_missing_columns(engine: Engine) -> None:
-    """Additive changes only: a nullable column added to a model is added to its table."""
-    existing = inspect(engine)
-    with engine.begin() as conn:
-        for table in SQLModel.metadata.sorted_tables:
-            have = {c["name"] for c in existing.get_columns(table.name)}
-            for column in table.columns:
-                if column.name not in have and column.nullable:
-                    kind = column.type.compile(engine.dialect)
-                    conn.exec_driver_sql(
-                        f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'
-                    )
+def is_writing(db: Session) -> bool:
+    """True inside `transaction()`: another write transaction now would wait for this one."""
+    return bool(db.connection().get_execution_options().get(IMMEDIATE))
 
 
 @contextmanager

@@ -14,7 +14,7 @@ class OutboxMessage(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(max_length=128, unique=True)  # what it is about: sent once per key
-    to_addr: str = Field(max_length=254)
+    to_addr: str = Field(sa_column=Column(Encrypted("outbox.to_addr"), nullable=False))
     subject: str = Field(max_length=200)  # never carries a name
     body: str = Field(sa_column=Column(Encrypted("outbox.body"), nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -1,6 +1,7 @@
 """Logging in and out: the only pages reachable without a login."""
 
 import secrets
+from functools import partial
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -40,14 +41,15 @@ async def login(request: Request) -> Response:
     login_id = str(form.get("login_id", ""))
     password = str(form.get("password", ""))
     next_url = _safe_next(str(form.get("next", "")))
-    if auth.address_throttle.blocked(address):
-        staff, message = None, auth.LOCKED
+    if wait := auth.address_throttle.wait(address):
+        staff, message = None, auth.wait_message(wait)
     else:
         staff, message = await run_in_threadpool(
-            auth.authenticate, _engine(request), login_id, password
+            partial(auth.authenticate, _engine(request), login_id, password, address=address)
         )
     if staff is None:
-        auth.address_throttle.fail(address)
+        if message == auth.FAILED:  # a checked password; an attempt made while waiting is not
+            auth.address_throttle.fail(address)
         response = page(
             request,
             "web/login.html",

@@ -147,7 +147,6 @@ async def test_a_screen_that_lost_its_server_catches_up_on_reconnect(browser, tm
     """Events committed while the browser was disconnected appear once it reconnects."""
     from console.live import eventlog
     from console.session import events as ev
-
     from tests.conftest import make_server, seed
 
     url = f"sqlite:///{tmp_path / 'reconnect.db'}"

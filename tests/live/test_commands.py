@@ -10,7 +10,7 @@ from console.consultations.models import ConsultationRecord, Handoff
 from console.live.models import EventRow
 from console.security.permissions import PERMISSIONS, Action
 from console.security.roles import Role
-from console.session.models import Participant
+from console.session.models import Participant, code_lookup
 from console.web.composition import REGISTRY
 from tests.conftest import new_meetup, new_participant
 from tests.live_client import page_seq
@@ -65,7 +65,7 @@ def events_of(engine, meetup_id: int) -> int:
 
 def participant(engine, code: str) -> Participant:
     with Session(engine) as db:
-        return db.exec(select(Participant).where(Participant.code == code)).one()
+        return db.exec(code_lookup(code)).one()
 
 
 def test_the_table_covers_every_command_and_action():

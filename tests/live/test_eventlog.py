@@ -12,7 +12,8 @@ from console.live import eventlog
 from console.live.models import EventRow, Meetup
 from console.session import events as ev
 from console.session.state import LiveState
-from console.store.db import make_engine, migrate
+from console.store.db import make_engine
+from console.store.schema import migrate
 from tests.conftest import empty_postgres, new_meetup
 
 

@@ -19,7 +19,8 @@ from console.security.models import Staff
 from console.session.models import Participant
 from console.session.state import LiveState
 from console.session.vocab import Mark, Post, Space
-from console.store.db import make_engine, migrate
+from console.store.db import make_engine
+from console.store.schema import migrate
 from console.web.composition import REGISTRY
 from tests.conftest import new_meetup
 

@@ -10,6 +10,7 @@ from console.live.models import EventRow
 from console.moderation.models import Block, WardReport
 from console.store.models import OutboxMessage
 from tests.conftest import Staff, new_meetup, new_participant, seed, start_with_mail, wait_for
+from tests.live_client import LiveClient, page_seq
 from tests.smtp import start_smtp
 
 WARD = "hikikomori-ward@example.org"
@@ -77,7 +78,11 @@ def test_forced_exit_requires_prior_warning(world):
         )
         assert warned.status_code == 200
         exited = manager.command(
-            meetup_id, "force_exit", participant_id=pid, reason="通告後も続いたため"
+            meetup_id,
+            "force_exit",
+            participant_id=pid,
+            reason="通告後も続いたため",
+            for_ward="通告後も個人情報の聞き取りが続いたため退室としました。",
         )
         assert exited.status_code == 200, exited.text
 
@@ -87,7 +92,19 @@ def test_forced_exit_requires_prior_warning(world):
         with Session(engine) as db:
             [report] = db.exec(select(WardReport).where(WardReport.meetup_id == meetup_id)).all()
         assert report.kind == "forced_exit" and person.code in report.body
-        assert "事前通告後の強制退室" in report.body and "住所を聞いていた" in report.body
+        assert "事前通告後の強制退室" in report.body
+        # Written for the ward: reason codes, roles and the manager's text; no staff memo,
+        # no wording of the warning, no reason typed for the staff.
+        assert "通報(私的な個人情報の聞き取り) 記録: 管理者" in report.body
+        assert "事前通告(私的な個人情報の聞き取り) 通告: 管理者" in report.body
+        assert "通告後も個人情報の聞き取りが続いたため退室としました。" in report.body
+        for staff_only in (
+            "住所を聞いていた",
+            "個人情報を尋ねないでください",
+            "通告後も続いたため",
+        ):
+            assert staff_only not in report.body
+        assert "管理者 佐藤" not in report.body  # roles, not names
         assert person.display_name not in report.body  # the ward identifies by participant ID
 
         message = wait_for(lambda: inbox.messages and inbox.messages[-1])
@@ -175,6 +192,7 @@ def test_smtp_down_keeps_the_report_queued_until_it_can_be_delivered_once(world)
         actions="参加者に再入室を案内",
         police="",
         fire="",
+        for_ward="音声サーバーが停止したため、参加者に再入室を案内しました。",
     )
     assert answer.status_code == 200
     key = f"ward-report:{meetup_id}:{answer.headers['x-event-seq']}"
@@ -191,7 +209,7 @@ def test_smtp_down_keeps_the_report_queued_until_it_can_be_delivered_once(world)
         time.sleep(1.0)
         assert len(inbox.messages) == 1
         assert "事故・トラブルのご報告" in inbox.messages[0]["Subject"]
-        assert "音声サーバーが停止した" in inbox.messages[0].get_content()
+        assert "音声サーバーが停止したため、" in inbox.messages[0].get_content()
         with Session(engine) as db:
             mail = db.exec(select(OutboxMessage).where(OutboxMessage.key == key)).one()
         assert mail.sent_at is not None and mail.last_error is None
@@ -310,6 +328,72 @@ def test_ward_role_sees_reports_but_no_moderation_records(world):
     assert ward.http.get("/reports").status_code == 200
 
 
+async def test_the_ward_reads_that_a_forced_exit_and_an_incident_happened_not_the_staff_text(
+    world,
+):
+    """Spec 6(1)⑥オ, 9 and 12: the ward's screen, live frames and reports carry facts and the
+    text written for the ward, never a reason, memo, wording or incident record typed for
+    the staff (an avatar name typed there must not reach the ward)."""
+    srv, engine, _ = world
+    manager, ward = Staff(srv, "manager"), Staff(srv, "ward")
+    person = new_participant(engine)
+    meetup_id = open_meetup_with(engine, manager, person)
+    seq = page_seq(ward.http.get(f"/meetups/{meetup_id}").text)
+    live = await LiveClient(srv.ws_url, meetup_id, ward.ws_headers()).connect(seq)
+    staff_only = [
+        "秘密のメモ",
+        "通告の文言",
+        "職員向けの退室理由",
+        "アバター名ゆうき",
+        "職員の対応記録",
+    ]
+    manager.command(
+        meetup_id,
+        "flag",
+        participant_id=person.id,
+        space="exchange",
+        reason="abuse",
+        note="秘密のメモ",
+    )
+    manager.command(meetup_id, "warn", participant_id=person.id, rule="abuse", wording="通告の文言")
+    exited = manager.command(
+        meetup_id,
+        "force_exit",
+        participant_id=person.id,
+        reason="職員向けの退室理由",
+        for_ward="区への記載A",
+    )
+    assert exited.status_code == 200, exited.text
+    incident = manager.command(
+        meetup_id,
+        "incident",
+        kind="dispute",
+        what="アバター名ゆうきさんと口論",
+        actions="職員の対応記録",
+        for_ward="区への記載B",
+    )
+    assert incident.status_code == 200, incident.text
+    await live.until_seq(int(incident.headers["x-event-seq"]))
+    await live.close()
+    frames = "".join(live.frames)
+    assert "強制退室となりました" in frames and "事故・トラブルが記録されました" in frames
+    listing = ward.http.get("/reports").text
+    assert "区への記載A" in listing and "区への記載B" in listing and person.code in listing
+    page = ward.http.get(f"/meetups/{meetup_id}").text
+    with Session(engine) as db:
+        reports = [
+            r.body for r in db.exec(select(WardReport).where(WardReport.meetup_id == meetup_id))
+        ]
+        mails = [m.body for m in db.exec(select(OutboxMessage))]
+    assert len(reports) == 2
+    for seen in (frames, listing, page, *reports, *mails):
+        for text in staff_only:
+            assert text not in seen
+    assert (
+        "職員向けの退室理由" in manager.http.get(f"/meetups/{meetup_id}").text
+    )  # staff still read it
+
+
 def test_a_warning_cannot_close_someone_elses_flag_and_dismissed_flags_stay_out_of_reports(world):
     srv, engine, _ = world
     manager = Staff(srv, "manager")
@@ -350,7 +434,8 @@ def test_a_warning_cannot_close_someone_elses_flag_and_dismissed_flags_stay_out_
     manager.command(meetup_id, "force_exit", participant_id=str(a.id), reason="暴言が続いた")
     with Session(engine) as db:
         report = db.exec(select(WardReport).where(WardReport.meetup_id == meetup_id)).one()
-    assert "言葉に気をつけて" in report.body
+    assert "事前通告(悪口雑言)" in report.body and "言葉に気をつけて" not in report.body
+    assert "その他の利用規約違反" not in report.body  # the dismissed flag is not reported
     assert "誤報だった件" not in report.body and "Bさんの件" not in report.body
 
 

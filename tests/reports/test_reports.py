@@ -28,7 +28,8 @@ from console.reports.monthly_document import FreeText, build_monthly
 from console.reports.summary import build_summary
 from console.security.models import Staff
 from console.session.models import Participant
-from console.store.db import make_engine, migrate, transaction
+from console.store.db import make_engine, transaction
+from console.store.schema import migrate
 from tests.scripted import NOTE, jst, main_script, make_meetup, play, short_script
 
 DAY = date(2025, 10, 19)

@@ -110,7 +110,8 @@ def test_the_manager_sees_the_next_due_date_and_the_year_shortfalls(server, staf
 
 
 def test_the_reminder_comes_three_business_days_before_the_due_date(tmp_path):
-    from console.store.db import make_engine, migrate
+    from console.store.db import make_engine
+    from console.store.schema import migrate
 
     engine = make_engine(f"sqlite:///{tmp_path / 'remind.db'}")
     migrate(engine)

@@ -91,7 +91,7 @@ def test_failed_login_never_says_which_half_was_wrong(server):
     assert strip(unknown.text) == strip(wrong_password.text)
 
 
-def test_login_locks_after_repeated_failures_even_with_the_right_password(server, engine):
+def test_repeated_failures_slow_the_login_down_even_with_the_right_password(server, engine):
     with transaction(engine) as db:
         db.add(
             StaffRow(
@@ -103,13 +103,22 @@ def test_login_locks_after_repeated_failures_even_with_the_right_password(server
         )
     for _ in range(5):
         assert try_login(server, "lock-test", "wrong-password").status_code == 401
-    locked = try_login(server, "lock-test", "demo-pass-2026")
-    assert locked.status_code == 401
-    assert "一時的にログインできません" in locked.text
-    # An unknown id locks the same way, so a lockout reveals nothing about which ids exist.
+    waiting = try_login(server, "lock-test", "demo-pass-2026")
+    assert waiting.status_code == 401
+    assert "少し時間をおいてからお試しください" in waiting.text
+    # An unknown id waits the same way, so a delay reveals nothing about which ids exist.
     for _ in range(5):
         try_login(server, "no-such-user", "x")
-    assert "一時的にログインできません" in try_login(server, "no-such-user", "x").text
+    assert "少し時間をおいてからお試しください" in try_login(server, "no-such-user", "x").text
+    # X-Forwarded-For is not believed from an untrusted peer: rotating it changes nothing.
+    client = httpx.Client(base_url=server.url)
+    token = login_page(client)
+    rotated = client.post(
+        "/login",
+        data={"login_id": "lock-test", "password": "demo-pass-2026", "csrf_token": token},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert rotated.status_code == 401 and "少し時間をおいて" in rotated.text
 
 
 def test_login_without_csrf_is_refused(server):

@@ -10,7 +10,7 @@ from sqlmodel import Session, func, select
 
 from console.security.models import AuditEntry
 from console.security.models import Staff as StaffRow
-from console.session.models import Participant
+from console.session.models import code_lookup
 from console.store.db import make_engine, transaction
 from tests.conftest import ROOT, make_server
 
@@ -115,8 +115,8 @@ def test_participants_page_is_audited_and_validates_input(server, staff, engine)
     )
     assert bad.status_code == 422 and "地区の選択肢が正しくありません。" in bad.text
     with Session(engine) as db:
-        assert db.exec(select(Participant).where(Participant.code == "Z-901")).first() is None
-        stored = db.exec(select(Participant).where(Participant.code == "Z-900")).one()
+        assert db.exec(code_lookup("Z-901")).first() is None
+        stored = db.exec(code_lookup("Z-900")).one()
     assert stored.display_name == "みずき" and stored.district == "akasaka"
     assert staff("ward").http.get("/participants").status_code == 403
     assert (

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from console.core import forms
 from console.core.errors import Refused
@@ -11,7 +11,7 @@ from console.live.models import Meetup
 from console.live.registry import current
 from console.security.models import Staff
 from console.session import events as ev
-from console.session.models import Participant
+from console.session.models import Participant, code_lookup
 from console.session.state import LiveState
 from console.session.vocab import Mark, MeetupStatus, Space
 from console.store.columns import utcnow
@@ -44,7 +44,7 @@ def enter(form: Mapping[str, str], actor: Staff) -> Decide:
     space = forms.choice(form, "space", Space, label="スペース")
 
     def decide(db: Session, state: LiveState) -> ev.Body:
-        participant = db.exec(select(Participant).where(Participant.code == code)).first()
+        participant = db.exec(code_lookup(code)).first()
         if participant is None:
             raise Refused(f"参加者ID「{code}」の参加者が見つかりません。")
         participant_id = participant.id
