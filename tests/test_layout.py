@@ -21,7 +21,9 @@ MAX_MODULE_LINES = 400
 def test_import_contracts_hold():
     """pyproject's [tool.importlinter]: web above domains above the engine above the store,
     and no cycles between siblings. A new flat module under console/ fails here too."""
-    assert lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+    assert (
+        lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True, no_logo=True) == 0
+    )
 
 
 def test_every_command_names_an_action_of_the_permission_table():
