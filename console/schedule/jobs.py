@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from console import settings
 from console.core.errors import Refused
+from console.live import eventlog
 from console.live.commands import append_and_publish
 from console.live.models import Meetup
 from console.schedule import duedates
@@ -73,6 +74,8 @@ async def _apply(meetup_id: int, name: str, when: datetime) -> None:
             meetup_id=meetup_id,
             actor_id=None,
             command_id=f"schedule:{meetup_id}:{name}",
+            # The id names the transition and the transition is all the input there is.
+            fingerprint=eventlog.fingerprint(f"schedule:{name}", {}),
             decide=decide,
         )
     except Refused as refused:  # e.g. the manager already closed it by hand
