@@ -11,6 +11,7 @@ and from then on forwards queued frames, skipping any seq already sent.
 import asyncio
 import contextlib
 import json
+import re
 
 import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -23,6 +24,7 @@ from console.security.permissions import Action, allowed
 POLICY_VIOLATION = 1008
 RESUME_WAIT_SECONDS = 5.0
 MAX_BATCH = 64  # frames sent as one message when a socket has fallen behind
+SEQ = re.compile(r"[0-9]{1,18}")
 
 
 def heartbeat_frame() -> str:
@@ -66,15 +68,21 @@ async def live_endpoint(ws: WebSocket) -> None:
 
 
 async def _resume_point(ws: WebSocket) -> int:
-    """The seq the browser last rendered: its resume message, else the page's `after`."""
-    default = ws.query_params.get("after", "0")
+    """The seq the browser last rendered: its resume message, else the page's `after`.
+
+    A first message that is no `{"resume": <seq>}` (binary, not JSON, not a whole number) is
+    ignored rather than refused: the page's `after` is as good a starting point, and the
+    socket stays open. `after` is ASCII digits only; anything else means "from the start"."""
     with anyio.move_on_after(RESUME_WAIT_SECONDS):
-        message = await ws.receive_text()
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
         with contextlib.suppress(ValueError, TypeError, AttributeError):
-            value = json.loads(message).get("resume")
-            if isinstance(value, int) and value >= 0:
+            value = json.loads(message.get("text") or "").get("resume")
+            if type(value) is int and value >= 0:
                 return value
-    return int(default) if default.isdigit() else 0
+    after = ws.query_params.get("after", "")
+    return int(after) if SEQ.fullmatch(after) else 0
 
 
 async def _catch_up(ws: WebSocket, hub: Hub, live: LiveMeetup, sub: Subscriber, after: int) -> None:
