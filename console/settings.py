@@ -23,6 +23,7 @@ LOGIN_LOCKOUT_MINUTES: int = config("LOGIN_LOCKOUT_MINUTES", cast=int, default=1
 LIVE_QUEUE_SIZE: int = config("LIVE_QUEUE_SIZE", cast=int, default=256)
 LIVE_HEARTBEAT_SECONDS: float = config("LIVE_HEARTBEAT_SECONDS", cast=float, default=20.0)
 LIVE_REPLAY_LIMIT: int = config("LIVE_REPLAY_LIMIT", cast=int, default=500)
+LIVE_SEND_TIMEOUT_SECONDS: float = config("LIVE_SEND_TIMEOUT_SECONDS", cast=float, default=10.0)
 
 SMTP_HOST: str = config("SMTP_HOST", default="")
 SMTP_PORT: int = config("SMTP_PORT", cast=int, default=587)

@@ -6,12 +6,19 @@ browser sends `{"resume": <last seq it rendered>}` first. The server has already
 the socket, so nothing can fall between the two; it then replays the missed events from the
 database (or, past LIVE_REPLAY_LIMIT, re-sends whole panels) up to the state it snapshotted,
 and from then on forwards queued frames, skipping any seq already sent.
+
+Limits. A message from the browser may be 64 KiB at most (uvicorn's `ws_max_size`: 1009), and
+a socket sending more than INBOUND_LIMIT of them within INBOUND_WINDOW_SECONDS is closed with
+1008. Every send has a deadline, LIVE_SEND_TIMEOUT_SECONDS, kept by the websocket protocol the
+server runs (`console.live.protocol`): a client that stops reading is dropped, not waited for.
 """
 
 import asyncio
 import contextlib
 import json
 import re
+import time
+from collections import deque
 
 import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -25,6 +32,9 @@ POLICY_VIOLATION = 1008
 RESUME_WAIT_SECONDS = 5.0
 MAX_BATCH = 64  # frames sent as one message when a socket has fallen behind
 SEQ = re.compile(r"[0-9]{1,18}")
+# The browser sends one message per connection; far more is a client gone wrong, or abuse.
+INBOUND_LIMIT = 20
+INBOUND_WINDOW_SECONDS = 10.0
 
 
 def heartbeat_frame() -> str:
@@ -56,7 +66,7 @@ async def live_endpoint(ws: WebSocket) -> None:
         # socket (which queues the disconnect this read returns on).
         writer = asyncio.create_task(_write(ws, sub))
         try:
-            await _drain(ws)
+            await _drain(ws, sub)
         finally:
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
@@ -130,9 +140,15 @@ async def _send(ws: WebSocket, parts: list[str]) -> None:
         await ws.send_text("".join(parts))
 
 
-async def _drain(ws: WebSocket) -> None:
-    """Read until the browser goes away; later resume messages need no answer."""
+async def _drain(ws: WebSocket, sub: Subscriber) -> None:
+    """Read until the browser goes away. Later resume messages need no answer; a client that
+    sends more than INBOUND_LIMIT messages within INBOUND_WINDOW_SECONDS is closed (1008)."""
+    recent: deque[float] = deque(maxlen=INBOUND_LIMIT + 1)
     while True:
         message = await ws.receive()
         if message["type"] == "websocket.disconnect":
             return
+        recent.append(time.monotonic())
+        flooding = len(recent) == recent.maxlen and recent[-1] - recent[0] < INBOUND_WINDOW_SECONDS
+        if flooding and not sub.overflowed:
+            sub.close(POLICY_VIOLATION)  # through the writer, the one task that sends
