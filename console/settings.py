@@ -34,6 +34,7 @@ MAIL_FROM: str = config("MAIL_FROM", default="session-console@localhost")
 WARD_REPORT_ADDRESS: str = config("WARD_REPORT_ADDRESS", default="")
 OUTBOX_INTERVAL_SECONDS: float = config("OUTBOX_INTERVAL_SECONDS", cast=float, default=15.0)
 OUTBOX_RETRY_BASE_SECONDS: float = config("OUTBOX_RETRY_BASE_SECONDS", cast=float, default=30.0)
+SCHEDULER_ELECTION_SECONDS: float = config("SCHEDULER_ELECTION_SECONDS", cast=float, default=5.0)
 
 WRAP_UP_MINUTES: float = config("WRAP_UP_MINUTES", cast=float, default=15.0)
 DATA_KEY_FILE: str = config("DATA_KEY_FILE", default=str(ROOT / "var" / "data.key"))

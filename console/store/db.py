@@ -64,6 +64,11 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+def libpq_dsn(engine: Engine) -> str:
+    """The engine's PostgreSQL URL as psycopg connects with it outside SQLAlchemy."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def migrate(engine: Engine) -> None:
     """Create every table that does not exist yet. Safe to run on every release.
 
