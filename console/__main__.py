@@ -22,7 +22,10 @@ def serve(host: str, port: int) -> None:
         "console.app:app",
         host=host,
         port=port,
-        ws="websockets-sansio",
+        # websockets-sansio with a deadline on every send (a client that stops reading is
+        # dropped); a browser's messages are tiny, 64 KiB is plenty.
+        ws="console.live.protocol:LiveWebSocketProtocol",
+        ws_max_size=64 * 1024,
         # Frames are small HTML; per-socket deflate would cost CPU for every dashboard and
         # mixes participants' names with other text in one compressed stream.
         ws_per_message_deflate=False,

@@ -87,10 +87,20 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     heartbeat = asyncio.create_task(hub.beat(settings.LIVE_HEARTBEAT_SECONDS))
     scheduler = jobs.start(engine, hub)  # in the loop: the scheduler runs its jobs here
     app.state.scheduler = scheduler
-    await jobs.catch_up()
+    # Until the first election is over: a leader applies what is due before it serves.
+    settled = asyncio.Event()
+    election = asyncio.create_task(jobs.run(engine, scheduler, ready=settled))
+    waiting = asyncio.create_task(settled.wait())
+    await asyncio.wait({election, waiting}, return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    if election.done():
+        election.result()  # with SQLite it ends once caught up; raises if that failed
     try:
         yield
     finally:
+        election.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await election
         scheduler.shutdown(wait=False)
         hub.close_all(1012)
         for task in (listener, heartbeat):

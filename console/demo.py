@@ -208,6 +208,7 @@ def play(engine: Engine, meetup_id: int, script) -> None:
             engine,
             meetup_id=meetup_id,
             command_id=f"demo:{meetup_id}:{n}",
+            fingerprint=eventlog.fingerprint(f"demo:{body.type}", {"n": str(n)}),
             actor_id=actor,
             state=state,
             decide=lambda _db, _state, body=body: body,

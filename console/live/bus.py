@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from console.store.db import is_postgres
+from console.store.db import is_postgres, libpq_dsn
 
 CHANNEL = "console_events"
 log = logging.getLogger(__name__)
@@ -34,10 +34,6 @@ def announce(db: Session, meetup_id: int, seq: int) -> None:
         )
 
 
-def _dsn(engine: Engine) -> str:
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 async def listen(engine: Engine, hub, *, ready: asyncio.Event | None = None) -> None:
     """Run until cancelled: forward notifications to `hub.catch_up`."""
     if not is_postgres(engine):
@@ -47,7 +43,9 @@ async def listen(engine: Engine, hub, *, ready: asyncio.Event | None = None) -> 
     delay = 0.5
     while True:
         try:
-            async with await psycopg.AsyncConnection.connect(_dsn(engine), autocommit=True) as conn:
+            async with await psycopg.AsyncConnection.connect(
+                libpq_dsn(engine), autocommit=True
+            ) as conn:
                 await conn.execute(f"LISTEN {CHANNEL}")
                 delay = 0.5
                 if ready:

@@ -35,6 +35,7 @@ class Command:
 
 
 FORBIDDEN = "この操作を行う権限がありません。"
+NOT_INPUT = frozenset({"command_id", "csrf_token"})  # carried by a form, but not what it asks
 
 
 def outcome(name: str, appended: Appended) -> tuple[str, int]:
@@ -63,12 +64,25 @@ async def execute(
         raise Refused(FORBIDDEN, status=403)
     decide = command.prepare(form, actor)
     return await append_and_publish(
-        hub, meetup_id=meetup_id, actor_id=actor.id, command_id=command_id, decide=decide
+        hub,
+        meetup_id=meetup_id,
+        actor_id=actor.id,
+        command_id=command_id,
+        fingerprint=eventlog.fingerprint(
+            name, {k: v for k, v in form.items() if k not in NOT_INPUT}
+        ),
+        decide=decide,
     )
 
 
 async def append_and_publish(
-    hub, *, meetup_id: int, actor_id: int | None, command_id: str, decide: Decide
+    hub,
+    *,
+    meetup_id: int,
+    actor_id: int | None,
+    command_id: str,
+    fingerprint: str,
+    decide: Decide,
 ) -> Appended:
     """Append (idempotent by command id) under the meetup's lock, then publish.
 
@@ -86,6 +100,7 @@ async def append_and_publish(
                     hub.engine,
                     meetup_id=meetup_id,
                     command_id=command_id,
+                    fingerprint=fingerprint,
                     actor_id=actor_id,
                     state=live.state,
                     decide=decide,

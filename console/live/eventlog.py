@@ -1,7 +1,8 @@
 """The event log: the only writer of events, and the reader every projection uses.
 
 `append` runs one transaction that (1) returns the original event if the command id was
-already used, (2) takes the meetup's row lock by bumping `last_seq`, so seqs are gap-free and
+already used for the same input (its fingerprint), and refuses an id reused for anything
+else, (2) takes the meetup's row lock by bumping `last_seq`, so seqs are gap-free and
 strictly increasing even when commands race across threads or processes, (3) brings the
 caller's state snapshot up to the seq before the new one, (4) asks `decide` for the event
 against that exact state (it may refuse), and (5) inserts the event. Only after the commit
@@ -9,8 +10,10 @@ does the caller publish it. Effects that other domains registered for the event'
 (`Registry.reactions`) run in the same transaction, after the command's own.
 """
 
+import hashlib
+import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -68,9 +71,23 @@ def recorded(row) -> Recorded:
     )
 
 
-def _by_command_id(db: Session, command_id: str) -> Recorded | None:
-    row = db.exec(select(*COLUMNS).where(EventRow.command_id == command_id)).first()
-    return recorded(row) if row else None
+def fingerprint(command: str, fields: Mapping[str, str]) -> str:
+    """What a command was asked to do, as `append` compares it: the same name and the same
+    fields (in any order) give the same fingerprint, anything else another one."""
+    given = json.dumps([command, sorted(fields.items())], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(given.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    event: Recorded
+    fingerprint: str | None
+
+
+def _by_command_id(db: Session, command_id: str) -> _Earlier | None:
+    query = select(*COLUMNS, EventRow.fingerprint).where(EventRow.command_id == command_id)
+    row = db.exec(query).first()
+    return _Earlier(recorded(row), row.fingerprint) if row else None
 
 
 def read_since(
@@ -108,19 +125,27 @@ def append(
     *,
     meetup_id: int,
     command_id: str,
+    fingerprint: str,
     actor_id: int | None,
     state: State,
     decide: Decide,
     now: Callable[[], datetime] = utcnow,
 ) -> Appended:
-    """Append the event `decide` returns, once per command id. Raises Refused, appending nothing."""
+    """Append the event `decide` returns, once per command id. Raises Refused, appending nothing.
+
+    `fingerprint` (see `fingerprint()`) is taken of the command's input, not of the event
+    `decide` makes of it: a retry that arrives after the state moved on still gets its
+    original event, while the same id with another command or other input is refused (409).
+    """
     if not COMMAND_ID.match(command_id or ""):
         raise Refused("操作IDが不正です。画面を再読み込みしてからやり直してください。", status=400)
     try:
         with transaction(engine) as db:
             earlier = _by_command_id(db, command_id)
             if earlier is not None:
-                return _duplicate(earlier, meetup_id=meetup_id, actor_id=actor_id)
+                return _duplicate(
+                    earlier, meetup_id=meetup_id, actor_id=actor_id, fingerprint=fingerprint
+                )
             seq = db.execute(
                 update(Meetup)
                 .where(Meetup.id == meetup_id)
@@ -153,6 +178,7 @@ def append(
                     at=event.at,
                     payload=body.to_json(),
                     command_id=command_id,
+                    fingerprint=fingerprint,
                 )
             )
             if effect is not None:
@@ -171,14 +197,23 @@ def append(
             raise Refused(
                 "同時に別の操作が記録されました。画面を確認してからやり直してください。", status=409
             ) from None
-        return _duplicate(earlier, meetup_id=meetup_id, actor_id=actor_id)
+        return _duplicate(earlier, meetup_id=meetup_id, actor_id=actor_id, fingerprint=fingerprint)
     return Appended(event=event, duplicate=False)
 
 
-def _duplicate(earlier: Recorded, *, meetup_id: int, actor_id: int | None) -> Appended:
-    """A retried command gets its original event; an id reused for something else is refused."""
-    if earlier.meetup_id != meetup_id or earlier.actor_id != actor_id:
+def _duplicate(
+    earlier: _Earlier, *, meetup_id: int, actor_id: int | None, fingerprint: str
+) -> Appended:
+    """A retried command gets its original event; an id reused for something else is refused.
+
+    An event without a fingerprint (written before they were kept) is taken for a retry."""
+    if earlier.event.meetup_id != meetup_id or earlier.event.actor_id != actor_id:
         raise Refused(
             "この操作IDは別の操作で使用済みです。画面を再読み込みしてください。", status=409
         )
-    return Appended(event=earlier, duplicate=True)
+    if earlier.fingerprint is not None and earlier.fingerprint != fingerprint:
+        raise Refused(
+            "この操作IDは別の内容の操作で使用済みです。画面を再読み込みしてからやり直してください。",
+            status=409,
+        )
+    return Appended(event=earlier.event, duplicate=True)

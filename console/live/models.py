@@ -42,3 +42,6 @@ class EventRow(SQLModel, table=True):
     # Notes, wordings and reasons in payloads may name people: encrypted like any personal data.
     payload: str = Field(sa_column=Column(Encrypted("event.payload"), nullable=False))
     command_id: str = Field(max_length=64, unique=True)
+    # SHA-256 (hex) of the command's name and input, so a retry is told apart from a command id
+    # reused for something else. NULL in rows written before it was kept: those are unknown.
+    fingerprint: str | None = Field(default=None, max_length=64)

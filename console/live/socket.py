@@ -6,11 +6,19 @@ browser sends `{"resume": <last seq it rendered>}` first. The server has already
 the socket, so nothing can fall between the two; it then replays the missed events from the
 database (or, past LIVE_REPLAY_LIMIT, re-sends whole panels) up to the state it snapshotted,
 and from then on forwards queued frames, skipping any seq already sent.
+
+Limits. A message from the browser may be 64 KiB at most (uvicorn's `ws_max_size`: 1009), and
+a socket sending more than INBOUND_LIMIT of them within INBOUND_WINDOW_SECONDS is closed with
+1008. Every send has a deadline, LIVE_SEND_TIMEOUT_SECONDS, kept by the websocket protocol the
+server runs (`console.live.protocol`): a client that stops reading is dropped, not waited for.
 """
 
 import asyncio
 import contextlib
 import json
+import re
+import time
+from collections import deque
 
 import anyio
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -23,6 +31,10 @@ from console.security.permissions import Action, allowed
 POLICY_VIOLATION = 1008
 RESUME_WAIT_SECONDS = 5.0
 MAX_BATCH = 64  # frames sent as one message when a socket has fallen behind
+SEQ = re.compile(r"[0-9]{1,18}")
+# The browser sends one message per connection; far more is a client gone wrong, or abuse.
+INBOUND_LIMIT = 20
+INBOUND_WINDOW_SECONDS = 10.0
 
 
 def heartbeat_frame() -> str:
@@ -54,7 +66,7 @@ async def live_endpoint(ws: WebSocket) -> None:
         # socket (which queues the disconnect this read returns on).
         writer = asyncio.create_task(_write(ws, sub))
         try:
-            await _drain(ws)
+            await _drain(ws, sub)
         finally:
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError):
@@ -66,15 +78,21 @@ async def live_endpoint(ws: WebSocket) -> None:
 
 
 async def _resume_point(ws: WebSocket) -> int:
-    """The seq the browser last rendered: its resume message, else the page's `after`."""
-    default = ws.query_params.get("after", "0")
+    """The seq the browser last rendered: its resume message, else the page's `after`.
+
+    A first message that is no `{"resume": <seq>}` (binary, not JSON, not a whole number) is
+    ignored rather than refused: the page's `after` is as good a starting point, and the
+    socket stays open. `after` is ASCII digits only; anything else means "from the start"."""
     with anyio.move_on_after(RESUME_WAIT_SECONDS):
-        message = await ws.receive_text()
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000))
         with contextlib.suppress(ValueError, TypeError, AttributeError):
-            value = json.loads(message).get("resume")
-            if isinstance(value, int) and value >= 0:
+            value = json.loads(message.get("text") or "").get("resume")
+            if type(value) is int and value >= 0:
                 return value
-    return int(default) if default.isdigit() else 0
+    after = ws.query_params.get("after", "")
+    return int(after) if SEQ.fullmatch(after) else 0
 
 
 async def _catch_up(ws: WebSocket, hub: Hub, live: LiveMeetup, sub: Subscriber, after: int) -> None:
@@ -122,9 +140,15 @@ async def _send(ws: WebSocket, parts: list[str]) -> None:
         await ws.send_text("".join(parts))
 
 
-async def _drain(ws: WebSocket) -> None:
-    """Read until the browser goes away; later resume messages need no answer."""
+async def _drain(ws: WebSocket, sub: Subscriber) -> None:
+    """Read until the browser goes away. Later resume messages need no answer; a client that
+    sends more than INBOUND_LIMIT messages within INBOUND_WINDOW_SECONDS is closed (1008)."""
+    recent: deque[float] = deque(maxlen=INBOUND_LIMIT + 1)
     while True:
         message = await ws.receive()
         if message["type"] == "websocket.disconnect":
             return
+        recent.append(time.monotonic())
+        flooding = len(recent) == recent.maxlen and recent[-1] - recent[0] < INBOUND_WINDOW_SECONDS
+        if flooding and not sub.overflowed:
+            sub.close(POLICY_VIOLATION)  # through the writer, the one task that sends

@@ -8,8 +8,15 @@ has passed is applied in order, the event noting the time it was planned for.
 
 A daily job at 09:00 leaves a reminder for the manager three business days before the
 monthly report is due.
+
+Every worker keeps jobs in the shared store, but only one runs them: the worker elected by
+an advisory lock on PostgreSQL (`console.store.leader`; with SQLite, the one process). Two
+schedulers on one store would both take a due job and both delete it, and the slower one's
+timer would die with JobLookupError. The others keep their scheduler paused and take over
+when the leader dies, applying first what fell due in between.
 """
 
+import asyncio
 import contextlib
 import logging
 from datetime import datetime, timedelta
@@ -23,6 +30,7 @@ from sqlmodel import Session, select
 
 from console import settings
 from console.core.errors import Refused
+from console.live import eventlog
 from console.live.commands import append_and_publish
 from console.live.models import Meetup
 from console.schedule import duedates
@@ -32,6 +40,7 @@ from console.session.vocab import MeetupStatus
 from console.store import outbox
 from console.store.columns import utcnow
 from console.store.db import transaction
+from console.store.leader import lead
 
 log = logging.getLogger(__name__)
 TRANSITIONS = {
@@ -41,6 +50,7 @@ TRANSITIONS = {
     "close": lifecycle.close,
 }
 MISFIRE_GRACE_SECONDS = 6 * 3600
+SCHEDULER_LOCK = 0x636F6E736F6C65  # "console": the advisory lock whose holder runs the jobs
 _hub = None  # the running app's hub: jobs are plain functions, found again after a restart
 
 
@@ -73,6 +83,8 @@ async def _apply(meetup_id: int, name: str, when: datetime) -> None:
             meetup_id=meetup_id,
             actor_id=None,
             command_id=f"schedule:{meetup_id}:{name}",
+            # The id names the transition and the transition is all the input there is.
+            fingerprint=eventlog.fingerprint(f"schedule:{name}", {}),
             decide=decide,
         )
     except Refused as refused:  # e.g. the manager already closed it by hand
@@ -141,7 +153,8 @@ def remind_reports_job() -> None:
 
 
 def start(engine: Engine, hub) -> AsyncIOScheduler:
-    """A scheduler whose jobs live in the database, Asia/Tokyo, coalescing, with grace."""
+    """A scheduler whose jobs live in the database, Asia/Tokyo, coalescing, with grace:
+    paused, it stores jobs but runs none until `run` finds this worker elected."""
     global _hub
     _hub = hub
     scheduler = AsyncIOScheduler(
@@ -165,9 +178,31 @@ def start(engine: Engine, hub) -> AsyncIOScheduler:
     scheduler.add_job(
         remind_reports_job, "cron", id="report-reminder", hour=9, minute=0, replace_existing=True
     )
-    scheduler.start()
+    scheduler.start(paused=True)
     remind_reports(engine)
     with Session(engine) as db:
         for meetup in db.exec(select(Meetup).where(Meetup.status != MeetupStatus.CLOSED)):
             schedule(scheduler, meetup)
     return scheduler
+
+
+async def run(engine: Engine, scheduler: AsyncIOScheduler, *, ready: asyncio.Event) -> None:
+    """Run until cancelled: the scheduler runs its jobs while this worker leads. Taking over,
+    it applies every transition that fell due meanwhile; while leading, it looks at the store
+    every SCHEDULER_ELECTION_SECONDS for jobs other workers added. `ready` is set once this
+    worker leads and has caught up, or once another worker leads."""
+
+    async def take_over() -> None:
+        scheduler.resume()
+        await catch_up()
+
+    await lead(
+        engine,
+        role="scheduler",
+        key=SCHEDULER_LOCK,
+        every=settings.SCHEDULER_ELECTION_SECONDS,
+        elected=take_over,
+        deposed=scheduler.pause,
+        leading=scheduler.wakeup,
+        ready=ready,
+    )

@@ -84,6 +84,11 @@ def is_writing(db: Session) -> bool:
     return bool(db.connection().get_execution_options().get(IMMEDIATE))
 
 
+def libpq_dsn(engine: Engine) -> str:
+    """The engine's PostgreSQL URL as psycopg connects with it outside SQLAlchemy."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back if it raises."""

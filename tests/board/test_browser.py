@@ -164,6 +164,7 @@ async def test_a_screen_that_lost_its_server_catches_up_on_reconnect(browser, tm
                 engine,
                 meetup_id=meetup.id,
                 command_id=f"while-away-{i}",
+                fingerprint=eventlog.fingerprint("note", {"text": f"切断中の連絡{i}"}),
                 actor_id=1,
                 state=state,
                 decide=lambda _db, _s, i=i: ev.StaffNotePosted(text=f"切断中の連絡{i}"),

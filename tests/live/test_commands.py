@@ -198,6 +198,46 @@ def test_same_command_id_over_http_appends_one_event(server, staff, engine):
     assert events_of(engine, meetup_id) == 1
 
 
+def test_a_command_id_reused_for_other_content_is_refused_and_records_nothing(staff, engine):
+    meetup_id = new_meetup(engine)
+    manager = staff("manager")
+    assert manager.command(meetup_id, "open_doors").status_code == 200
+    assert manager.command(meetup_id, "duty_on", post="overall").status_code == 200
+    person = new_participant(engine)
+    entered = manager.command(meetup_id, "enter", participant_code=person.code, space="exchange")
+    assert entered.status_code == 200
+    command_id = uuid.uuid4().hex
+    first = manager.command(meetup_id, "note", command_id=command_id, text="最初のメモ")
+    assert first.status_code == 200
+    retry = manager.command(meetup_id, "note", command_id=command_id, text="最初のメモ")
+    assert retry.status_code == 200 and "記録は1件のみです" in retry.text
+    assert retry.headers["x-event-seq"] == first.headers["x-event-seq"]
+    other_text = manager.command(meetup_id, "note", command_id=command_id, text="別のメモ")
+    assert other_text.status_code == 409
+    assert "この操作IDは別の内容の操作で使用済みです。" in other_text.text
+    as_flag = manager.command(
+        meetup_id,
+        "flag",
+        command_id=command_id,
+        participant_id=str(person.id),
+        space="exchange",
+        reason="abuse",
+        note="",
+    )
+    assert as_flag.status_code == 409 and "通報しました" not in as_flag.text
+    with Session(engine) as db:
+        rows = db.exec(
+            select(EventRow).where(EventRow.meetup_id == meetup_id).order_by(EventRow.seq)
+        ).all()
+    assert [row.type for row in rows] == [
+        "doors_opened",
+        "staff_on_duty",
+        "participant_entered",
+        "staff_note_posted",
+    ]
+    assert "最初のメモ" in rows[-1].payload and "別のメモ" not in rows[-1].payload
+
+
 @pytest.fixture
 def open_meetup(server, staff, engine):
     meetup_id = new_meetup(engine)

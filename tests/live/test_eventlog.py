@@ -4,6 +4,7 @@ import threading
 import uuid
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, func, select
 
 from console.core.errors import Refused
@@ -30,6 +31,9 @@ def engine(request, tmp_path):
     engine.dispose()
 
 
+NOTE = eventlog.fingerprint("note", {"text": "連絡"})
+
+
 def note(text_: str = "連絡"):
     return lambda _db, _state: ev.StaffNotePosted(text=text_)
 
@@ -39,16 +43,24 @@ def count(engine, meetup_id: int) -> int:
         return db.exec(select(func.count()).where(EventRow.meetup_id == meetup_id)).one()
 
 
-def test_same_command_id_twice_appends_one_event(engine):
+def test_a_retry_gets_the_original_event_even_if_the_state_moved_on(engine):
+    """The fingerprint is of the input: what `decide` would make of it now does not matter."""
     meetup_id = new_meetup(engine)
     state = LiveState(meetup_id=meetup_id)
     first = eventlog.append(
-        engine, meetup_id=meetup_id, command_id="cmd-0001", actor_id=1, state=state, decide=note()
+        engine,
+        meetup_id=meetup_id,
+        command_id="cmd-0001",
+        fingerprint=NOTE,
+        actor_id=1,
+        state=state,
+        decide=note(),
     )
     again = eventlog.append(
         engine,
         meetup_id=meetup_id,
         command_id="cmd-0001",
+        fingerprint=NOTE,
         actor_id=1,
         state=state,
         decide=note("違う内容"),
@@ -56,6 +68,73 @@ def test_same_command_id_twice_appends_one_event(engine):
     assert not first.duplicate and again.duplicate
     assert again.event == first.event
     assert count(engine, meetup_id) == 1
+
+
+def test_a_command_id_reused_for_other_input_is_refused(engine):
+    meetup_id = new_meetup(engine)
+    state = LiveState(meetup_id=meetup_id)
+    eventlog.append(
+        engine,
+        meetup_id=meetup_id,
+        command_id="cmd-0002",
+        fingerprint=NOTE,
+        actor_id=1,
+        state=state,
+        decide=note(),
+    )
+    for other in (
+        eventlog.fingerprint("note", {"text": "別の連絡"}),
+        eventlog.fingerprint("flag", {"text": "連絡"}),
+    ):
+        with pytest.raises(Refused) as refused:
+            eventlog.append(
+                engine,
+                meetup_id=meetup_id,
+                command_id="cmd-0002",
+                fingerprint=other,
+                actor_id=1,
+                state=state,
+                decide=note("別の連絡"),
+            )
+        assert refused.value.status == 409
+        assert "別の内容の操作で使用済み" in refused.value.message
+    assert count(engine, meetup_id) == 1
+
+
+def test_an_event_written_before_fingerprints_were_kept_still_answers_its_retry(engine):
+    meetup_id = new_meetup(engine)
+    state = LiveState(meetup_id=meetup_id)
+    first = eventlog.append(
+        engine,
+        meetup_id=meetup_id,
+        command_id="cmd-0003",
+        fingerprint=NOTE,
+        actor_id=1,
+        state=state,
+        decide=note(),
+    )
+    with Session(engine) as db:
+        db.exec(update(EventRow).where(EventRow.command_id == "cmd-0003").values(fingerprint=None))
+        db.commit()
+    again = eventlog.append(
+        engine,
+        meetup_id=meetup_id,
+        command_id="cmd-0003",
+        fingerprint=eventlog.fingerprint("note", {"text": "何であれ"}),
+        actor_id=1,
+        state=state,
+        decide=note("何であれ"),
+    )
+    assert again.duplicate and again.event == first.event
+    assert count(engine, meetup_id) == 1
+
+
+def test_the_fingerprint_ignores_the_order_of_fields_but_nothing_else():
+    fingerprint = eventlog.fingerprint
+    assert fingerprint("move", {"a": "1", "b": "2"}) == fingerprint("move", {"b": "2", "a": "1"})
+    assert fingerprint("move", {"a": "1"}) != fingerprint("move", {"a": "1 "})
+    assert fingerprint("move", {"a": "1"}) != fingerprint("enter", {"a": "1"})
+    assert fingerprint("move", {"a": "1"}) != fingerprint("move", {"a": "1", "b": ""})
 
 
 def test_refused_command_appends_nothing_and_uses_no_seq(engine):
@@ -70,12 +149,19 @@ def test_refused_command_appends_nothing_and_uses_no_seq(engine):
             engine,
             meetup_id=meetup_id,
             command_id="cmd-refused",
+            fingerprint=NOTE,
             actor_id=1,
             state=state,
             decide=refuse,
         )
     ok = eventlog.append(
-        engine, meetup_id=meetup_id, command_id="cmd-after", actor_id=1, state=state, decide=note()
+        engine,
+        meetup_id=meetup_id,
+        command_id="cmd-after",
+        fingerprint=NOTE,
+        actor_id=1,
+        state=state,
+        decide=note(),
     )
     assert ok.event.seq == 1
     assert count(engine, meetup_id) == 1
@@ -88,6 +174,7 @@ def test_invalid_command_id_is_refused(engine):
             engine,
             meetup_id=meetup_id,
             command_id="x",
+            fingerprint=NOTE,
             actor_id=1,
             state=LiveState(meetup_id=meetup_id),
             decide=note(),
@@ -111,6 +198,7 @@ def test_racing_commands_keep_seqs_gap_free(engine):
                     engine,
                     meetup_id=target,
                     command_id=f"race-{n}-{i}-{uuid.uuid4().hex[:6]}",
+                    fingerprint=NOTE,
                     actor_id=1,
                     state=LiveState(meetup_id=target),
                     decide=note(),
@@ -148,6 +236,7 @@ def test_same_command_id_racing_appends_once(engine):
                 engine,
                 meetup_id=meetup_id,
                 command_id="twin-command",
+                fingerprint=NOTE,
                 actor_id=1,
                 state=LiveState(meetup_id=meetup_id),
                 decide=note(),
@@ -170,6 +259,7 @@ def test_stored_times_are_utc_and_round_trip(engine):
         engine,
         meetup_id=meetup_id,
         command_id="cmd-time",
+        fingerprint=NOTE,
         actor_id=1,
         state=LiveState(meetup_id=meetup_id),
         decide=note(),
@@ -185,13 +275,20 @@ def test_a_command_id_reused_by_someone_else_is_refused(engine):
     other = new_meetup(engine)
     state = LiveState(meetup_id=meetup_id)
     eventlog.append(
-        engine, meetup_id=meetup_id, command_id="cmd-owned", actor_id=1, state=state, decide=note()
+        engine,
+        meetup_id=meetup_id,
+        command_id="cmd-owned",
+        fingerprint=NOTE,
+        actor_id=1,
+        state=state,
+        decide=note(),
     )
     for kwargs in ({"meetup_id": meetup_id, "actor_id": 2}, {"meetup_id": other, "actor_id": 1}):
         with pytest.raises(Refused) as refused:
             eventlog.append(
                 engine,
                 command_id="cmd-owned",
+                fingerprint=NOTE,
                 state=LiveState(meetup_id=kwargs["meetup_id"]),
                 decide=note(),
                 **kwargs,

@@ -107,6 +107,7 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
                 engine,
                 meetup_id=meetup_id,
                 command_id=f"walk-{seed}-{step}",
+                fingerprint=eventlog.fingerprint(name, {"step": str(step)}),
                 actor_id=actor.id,
                 state=state,
                 decide=decide,

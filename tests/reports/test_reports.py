@@ -329,6 +329,7 @@ def play_after(engine, meetup_id: int, last_seq: int, body: Body) -> None:
         engine,
         meetup_id=meetup_id,
         command_id=f"late-{meetup_id}-{last_seq}",
+        fingerprint=eventlog.fingerprint(body.type, {}),
         actor_id=None,
         state=state,
         decide=lambda db, st: body,

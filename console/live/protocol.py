@@ -1,0 +1,82 @@
+"""The websocket protocol the server runs: uvicorn's websockets-sansio, with a deadline on
+every write to the peer.
+
+uvicorn's own protocol waits without limit for a peer to take what was written (a send awaits
+the transport's `resume_writing`), and closes a connection by flushing what is buffered first.
+A client that stops reading without going away (a frozen tab, a network that hangs) would keep
+its writer, its socket and its buffers forever, and the close that should release it (1013
+when it falls behind, 1008, 1012) could never be written. Here a send that cannot hand its
+message to the transport within LIVE_SEND_TIMEOUT_SECONDS, and a close whose buffered data is
+not taken within that time, abort the connection: the kernel drops it (RST) and the endpoint's
+reads and writes end with a disconnect, as when the browser goes away.
+
+Run it with `--ws console.live.protocol:LiveWebSocketProtocol` (`python -m console serve`, the
+Procfile and the tests' servers do).
+"""
+
+import asyncio
+import socket
+import struct
+
+from uvicorn.protocols.utils import ClientDisconnected
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+from console import settings
+
+
+def reset(transport: asyncio.Transport) -> None:
+    """Drop the connection now: RST, buffers discarded. (A plain `abort` closes the socket, and
+    the kernel would still try for minutes to deliver what it holds to a peer that never reads.)
+    """
+    sock = transport.get_extra_info("socket")
+    if sock is not None and sock.fileno() >= 0:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
+
+
+class _ClosingWithDeadline:
+    """The transport as the protocol sees it: a close that has not flushed in time aborts."""
+
+    def __init__(
+        self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop, seconds: float
+    ) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._seconds = seconds
+        self._abort: asyncio.TimerHandle | None = None
+        self._lost = False
+
+    def __getattr__(self, name: str):
+        return getattr(self._transport, name)
+
+    def close(self) -> None:
+        self._transport.close()
+        if self._abort is None and not self._lost:
+            self._abort = self._loop.call_later(self._seconds, self.reset)
+
+    def reset(self) -> None:
+        reset(self._transport)
+
+    def lost(self) -> None:
+        self._lost = True
+        if self._abort is not None:
+            self._abort.cancel()
+
+
+class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        seconds = settings.LIVE_SEND_TIMEOUT_SECONDS
+        super().connection_made(_ClosingWithDeadline(transport, self.loop, seconds))
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport.lost()
+        super().connection_lost(exc)
+
+    async def send(self, message: dict) -> None:
+        if not self.writable.is_set():
+            try:
+                await asyncio.wait_for(self.writable.wait(), settings.LIVE_SEND_TIMEOUT_SECONDS)
+            except TimeoutError:
+                self.transport.reset()  # connection_lost follows: the app reads a disconnect
+                raise ClientDisconnected() from None
+        await super().send(message)
