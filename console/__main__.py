@@ -10,6 +10,7 @@ import uvicorn
 from sqlmodel import select
 
 from console import settings
+from console.intake.sample import DEMO_ENTRY_CODE, DEMO_ENTRY_PASSWORD
 from console.security.roles import Qualification, Role
 from console.store import crypto
 from console.store.db import make_engine, transaction
@@ -96,6 +97,11 @@ def demo(host: str, port: int) -> None:
     print(f"デモ用ログイン(パスワードはすべて {demo_data.DEMO_PASSWORD}):")
     for login_id, name, role, _q in demo_data.DEMO_STAFF:
         print(f"  {login_id:<12} {name}({Role(role).label})")
+    print(f"\n参加者の入室ページ {url}/entry/{meetup.id}")
+    print(
+        f"  ID {DEMO_ENTRY_CODE}  パスワード {DEMO_ENTRY_PASSWORD}(初回は利用規約への同意にチェック)"
+    )
+    print(f"申込ページ {url}/apply")
     print()
     serve(host, port)
 

@@ -7,6 +7,7 @@ from sqlmodel import Session, col, select
 
 from console.consultations import events as cev
 from console.consultations.models import ConsultationRecord
+from console.intake import sample as intake_sample
 from console.live import eventlog
 from console.live.events import Body
 from console.live.models import Meetup
@@ -80,6 +81,9 @@ def seed(engine: Engine) -> Meetup:
                     )
                 )
     today = datetime.now(TZ).date()
+    with transaction(engine) as db:
+        ids = {s.login_id: s.id for s in db.exec(select(Staff))}
+        intake_sample.seed(db, manager_id=ids["manager"], ward_id=ids["ward"], today=today)
     with Session(engine) as db:
         open_now = [MeetupStatus.DOORS_OPEN, MeetupStatus.IN_SESSION]
         meetup = db.exec(

@@ -10,6 +10,7 @@ from console.board.timeline import note_items, timeline_items
 from console.board.view import View
 from console.consultations import events as cev
 from console.core.templating import templates
+from console.intake import events as iev
 from console.live.events import Recorded
 from console.moderation import events as mev
 from console.session import events as ev
@@ -106,7 +107,13 @@ def _changed_panels(event: Recorded, view: View) -> list[str]:
         case mev.WarningGiven(participant_id=pid):
             row = [panel("person", view, presence=view.state.present[pid])] if view.names else []
             return [panel("moderation", view), *row]
-        case mev.FlagRaised() | mev.FlagDismissed() | mev.EntryRefused() | mev.IncidentRecorded():
+        case (
+            mev.FlagRaised()
+            | mev.FlagDismissed()
+            | mev.EntryRefused()
+            | mev.IncidentRecorded()
+            | iev.GateRefused()
+        ):
             return [panel("moderation", view), panel("status", view)]
         case mev.ParticipantBlocked() | mev.ParticipantUnblocked():
             return [panel("moderation", view), panel("absent", view)]

@@ -7,6 +7,8 @@ from markupsafe import Markup
 from console.board.view import View
 from console.consultations import events as cev
 from console.core.templating import jst, templates
+from console.intake import events as iev
+from console.intake.events import GateReason
 from console.live.events import Recorded
 from console.moderation import events as mev
 from console.moderation.vocab import FlagReason, IncidentKind
@@ -103,6 +105,9 @@ def describe(event: Recorded, view: View) -> str | None:
             text = f"{who(pid)}をブロックしました"
         case mev.ParticipantUnblocked(participant_id=pid):
             text = f"{who(pid)}のブロックを解除しました"
+        case iev.GateRefused(participant_id=pid, reason=reason):
+            subject = who(pid) if pid else "IDまたはパスワードを誤った方"
+            text = f"入室ページで{subject}の入室をお断りしました({GateReason(reason).label})"
         case mev.EntryRefused(participant_id=pid):
             text = f"ブロック中の{who(pid)}の入室を拒否しました"
         case mev.ModerationNoteAdded(participant_id=pid):

@@ -55,9 +55,9 @@ def year_month(value: str | None) -> date | None:
     return date(year, month, 1)
 
 
-def day(value: str | None) -> date | None:
-    """A date written `YYYY-MM-DD` (what `<input type=date>` sends) within the supported
-    years, else None."""
+def day(value: str | None, *, first: int = FIRST_YEAR, last: int = LAST_YEAR) -> date | None:
+    """A date written `YYYY-MM-DD` (what `<input type=date>` sends) within the years given
+    (by default those the calendar and the reports support), else None."""
     value = (value or "").strip()
     if not _DAY.fullmatch(value):
         return None
@@ -65,7 +65,7 @@ def day(value: str | None) -> date | None:
         found = date.fromisoformat(value)
     except ValueError:
         return None
-    return found if FIRST_YEAR <= found.year <= LAST_YEAR else None
+    return found if first <= found.year <= last else None
 
 
 def clock(value: str | None) -> time | None:

@@ -98,8 +98,23 @@ class AddressThrottle:
 address_throttle = AddressThrottle()
 
 
-def _throttle_key(login_id: str, address: str) -> str:
-    return crypto.blind_index(f"{login_id}\0{address}", context="login_throttle")
+def throttle_key(login_id: str, address: str, *, door: str = "staff") -> str:
+    """Where failures of one id from one address are counted (a keyed hash: never the id)."""
+    context = "login_throttle" if door == "staff" else f"login_throttle.{door}"
+    return crypto.blind_index(f"{login_id}\0{address}", context=context)
+
+
+def waiting(db: Session, key: str) -> float:
+    """Seconds before `key` may try again (0: now)."""
+    throttle = db.get(LoginThrottle, key)
+    now = utcnow()
+    if throttle and throttle.locked_until and throttle.locked_until > now:
+        return (throttle.locked_until - now).total_seconds()
+    return 0.0
+
+
+def clear_failures(db: Session, key: str) -> None:
+    db.execute(delete(LoginThrottle).where(LoginThrottle.login_key == key))
 
 
 def wait_message(seconds: float) -> str:
@@ -119,23 +134,17 @@ def authenticate(
     An attempt during its delay is answered without checking the password.
     """
     login_id = login_id.strip().lower()[:64]
-    key = _throttle_key(login_id, address)
+    key = throttle_key(login_id, address)
     with Session(engine) as db:
-        throttle = db.get(LoginThrottle, key)
-        now = utcnow()
-        if throttle and throttle.locked_until and throttle.locked_until > now:
-            return None, wait_message((throttle.locked_until - now).total_seconds())
+        if wait := waiting(db, key):
+            return None, wait_message(wait)
         staff = db.exec(select(Staff).where(Staff.login_id == login_id)).first()
-    if staff is None or not staff.active:
-        _verify(_DUMMY_HASH, password)
-        ok = False
-    else:
-        ok = _verify(staff.password_hash, password)
+    ok = verify_password(staff.password_hash if staff and staff.active else None, password)
     with transaction(engine) as db:
         if not ok:
-            _count_failure(db, key)
+            count_failure(db, key)
             return None, FAILED
-        db.execute(delete(LoginThrottle).where(LoginThrottle.login_key == key))
+        clear_failures(db, key)
         if hasher.check_needs_rehash(staff.password_hash):
             db.execute(
                 update(Staff)
@@ -145,7 +154,7 @@ def authenticate(
     return staff, ""
 
 
-def _count_failure(db: Session, key: str) -> None:
+def count_failure(db: Session, key: str) -> None:
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     failures = LoginThrottle.__table__.c.failures
     db.execute(
@@ -160,9 +169,10 @@ def _count_failure(db: Session, key: str) -> None:
         db.add(throttle)
 
 
-def _verify(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether `password` matches; without a hash, a dummy is verified so timing tells nothing."""
     try:
-        return hasher.verify(password_hash, password)
+        return hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

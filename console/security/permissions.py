@@ -37,6 +37,12 @@ class Action(StrEnum):
     VIEW_REPORTS = "view_reports"
     VIEW_REPORT_NOTES = "view_report_notes"
     EDIT_MONTHLY = "edit_monthly"
+    REVIEW_APPLICATIONS = "review_applications"
+    ISSUE_CREDENTIALS = "issue_credentials"
+    CHECK_RESIDENCY = "check_residency"
+    VIEW_TERMS = "view_terms"
+    DRAFT_TERMS = "draft_terms"
+    APPROVE_TERMS = "approve_terms"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -81,6 +87,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_REPORTS: frozenset({M, W}),
     Action.VIEW_REPORT_NOTES: frozenset({M}),
     Action.EDIT_MONTHLY: frozenset({M}),
+    # Intake (spec 6(1)④, 12): the operator's office receives applications and sends the
+    # credentials (two people confirm each address); the ward checks residency and approves
+    # the terms of use, and sees of an applicant only what the check needs.
+    Action.REVIEW_APPLICATIONS: frozenset({M, S}),
+    Action.ISSUE_CREDENTIALS: frozenset({M, S}),
+    Action.CHECK_RESIDENCY: frozenset({W}),
+    Action.VIEW_TERMS: frozenset({M, W}),
+    Action.DRAFT_TERMS: frozenset({M}),
+    Action.APPROVE_TERMS: frozenset({W}),
 }
 
 

@@ -74,6 +74,8 @@ class LiveState:
     warnings: dict[int, tuple[int, ...]] = field(default_factory=dict)  # pid -> warning seqs
     forced_exits: tuple[tuple[int, bool], ...] = ()  # (participant id, immediate), in order
     refused_entries: tuple[tuple[int, datetime], ...] = ()  # blocked participants turned away
+    # Turned away at the entry gate: (participant id or None, reason code, time).
+    gate_refusals: tuple[tuple[int | None, str, datetime], ...] = ()
     blocks: int = 0
     incidents: tuple[tuple[int, str, datetime], ...] = ()  # (seq, kind, time)
     queue: dict[int, Waiting] = field(default_factory=dict)  # request seq -> waiting

@@ -238,6 +238,30 @@ def rotate(engine) -> str:
     return kid
 
 
+@dataclass(frozen=True)
+class _Context:
+    """The associated data of a column's values: fixed, or the row's own (`row_sealed`)."""
+
+    fixed: str
+    columns: tuple[str, ...] = ()
+
+    def __call__(self, *parts: str) -> str:
+        return ":".join((self.fixed, *parts))
+
+
+def _sealed_columns() -> list:
+    """Every encrypted column, with how to build each value's associated data."""
+    from sqlmodel import SQLModel
+
+    found = [(t, c, _Context(c.type.context)) for t, c in encrypted_columns()]
+    for table in SQLModel.metadata.sorted_tables:
+        for column in table.columns:
+            if "row_sealed" in column.info:
+                fixed, key_column = column.info["row_sealed"]
+                found.append((table, column, _Context(fixed, (key_column,))))
+    return found
+
+
 def _reencrypt_stragglers(engine, ring: Keyring, kid: str) -> int:
     """Re-encrypt every value not yet under `kid`; returns how many there were."""
     from sqlalchemy import String, select, type_coerce, update
@@ -246,16 +270,17 @@ def _reencrypt_stragglers(engine, ring: Keyring, kid: str) -> int:
 
     done = 0
     prefix = f"{PREFIX}:{kid}:"
-    for table, column in encrypted_columns():
+    for table, column, context_of in _sealed_columns():
         raw = type_coerce(column, String)
         (key,) = table.primary_key.columns  # every table with encrypted values has a one-column key
+        extra = [table.c[name] for name in context_of.columns]
         with transaction(engine) as db:
             rows = db.execute(
-                select(key, raw).where(column.is_not(None), ~raw.startswith(prefix))
+                select(key, raw, *extra).where(column.is_not(None), ~raw.startswith(prefix))
             ).all()
-            for row_id, token in rows:
-                plaintext = ring.decrypt(token, context=column.type.context)
-                sealed = ring.encrypt(plaintext, context=column.type.context)
+            for row_id, token, *parts in rows:
+                context = context_of(*parts)
+                sealed = ring.encrypt(ring.decrypt(token, context=context), context=context)
                 db.execute(
                     update(table)
                     .where(key == row_id)

@@ -14,6 +14,10 @@ from console.consultations import models as consultation_tables
 from console.consultations import routes as consultation_routes
 from console.consultations.domain import DOMAIN as CONSULTATIONS
 from console.core.templating import templates
+from console.intake import models as intake_tables
+from console.intake import routes as intake_routes
+from console.intake.domain import DOMAIN as INTAKE
+from console.intake.events import GateReason
 from console.live import models as log_tables
 from console.live import routes as live_routes
 from console.live.registry import Registry, compose, install
@@ -37,11 +41,12 @@ from console.session.vocab import Mark, MeetupKind, MeetupStatus, Post, Space
 from console.store import models as store_tables
 from console.web import routes as web_routes
 
-DOMAINS = (SESSION, MODERATION, CONSULTATIONS, REPORTS)
+DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, REPORTS)
 
 # Every table, so that `migrate` creates them all and `rotate-key` finds every encrypted column.
 TABLES = (
     consultation_tables,
+    intake_tables,
     log_tables,
     moderation_tables,
     report_tables,
@@ -58,6 +63,7 @@ ROUTES: list[BaseRoute] = [
     *session_routes.ROUTES,
     *moderation_routes.ROUTES,
     *consultation_routes.ROUTES,
+    *intake_routes.ROUTES,
     *report_routes.ROUTES,
     *live_routes.ROUTES,
 ]
@@ -87,5 +93,6 @@ def bootstrap() -> Registry:
         Qualification=Qualification,
         FlagReason=FlagReason,
         IncidentKind=IncidentKind,
+        GateReason=GateReason,
     )
     return REGISTRY

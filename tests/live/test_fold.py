@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from console.consultations import events as cev
 from console.core.errors import Refused
 from console.demo import seed as seed_demo
+from console.intake.events import GateReason, GateRefused
 from console.live import eventlog
 from console.live.fold import OutOfOrder, apply, fold
 from console.moderation.vocab import FlagReason, IncidentKind
@@ -25,6 +26,7 @@ from console.web.composition import REGISTRY
 from tests.conftest import new_meetup
 
 COMMANDS = REGISTRY.commands
+GATE = "entry gate"
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +93,7 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
     meetup_id = new_meetup(engine)
     state = LiveState(meetup_id=meetup_id)
     seen: dict[str, list[int]] = {"records": [], "handoffs": []}
-    names = list(COMMANDS)
+    names = [*COMMANDS, GATE]  # the entry gate appends without a staff command
     rare = {"consult_take", "consult_end", "record_save", "handoff_prepare", "handoff_confirm"}
     weights = [
         1 if n in ("open_doors", "start", "close") else 20 if n in rare else 6 for n in names
@@ -102,7 +104,14 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
             continue  # closing ends the walk's interesting part; keep it late
         actor = rng.choice(staff)
         try:
-            decide = COMMANDS[name].prepare(random_form(rng, people, state, seen), actor)
+            if name == GATE:
+                refusal = GateRefused(
+                    participant_id=rng.choice([*(p.id for p in people), None]),
+                    reason=rng.choice(list(GateReason)),
+                )
+                decide = lambda _db, _state, body=refusal: body  # noqa: E731
+            else:
+                decide = COMMANDS[name].prepare(random_form(rng, people, state, seen), actor)
             appended = eventlog.append(
                 engine,
                 meetup_id=meetup_id,

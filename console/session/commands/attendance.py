@@ -39,6 +39,12 @@ def _present(db: Session, state: LiveState, participant_id: int):
     return participant, presence
 
 
+def is_late(db: Session, state: LiveState, participant_id: int) -> bool:
+    """Late (途中参加): a first entry after the start, whether or not 開始 was pressed."""
+    started = state.status == MeetupStatus.IN_SESSION or utcnow() >= _starts_at(db, state)
+    return started and participant_id not in state.attended
+
+
 def enter(form: Mapping[str, str], actor: Staff) -> Decide:
     code = forms.one_line(form, "participant_code", label="参加者ID", max_len=32).split()[0]
     space = forms.choice(form, "space", Space, label="スペース")
@@ -63,9 +69,7 @@ def enter(form: Mapping[str, str], actor: Staff) -> Decide:
         if participant_id in state.present:
             where = Space(state.present[participant_id].space).label
             raise Refused(f"「{participant.display_name}」さんはすでに{where}にいます。")
-        # Late (途中参加): a first entry after the start, whether or not 開始 was pressed.
-        started = state.status == MeetupStatus.IN_SESSION or utcnow() >= _starts_at(db, state)
-        late = started and participant_id not in state.attended
+        late = is_late(db, state, participant_id)
         return ev.ParticipantEntered(participant_id=participant_id, space=space, late=late)
 
     return decide

@@ -1,0 +1,249 @@
+"""Staff pages of the intake: applications and people (audited), the ward's residency check,
+credentials with a second person's confirmation, and the terms of use."""
+
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from console.core.errors import Refused
+from console.core.pages import page, refuse, result
+from console.intake import credentials, residency, terms
+from console.intake.models import Application, CredentialNotice, Person
+from console.intake.personal import unseal
+from console.intake.vocab import ApplicantKind, ApplicationStatus, Channel, Residency
+from console.security.audit import audited_read
+from console.security.auth import guarded
+from console.security.models import AuditEntry
+from console.security.permissions import Action
+from console.session.vocab import District, MeetupKind
+from console.settings import TZ
+from console.store.db import transaction
+
+LABELS = {
+    "kinds": ApplicantKind,
+    "statuses": ApplicationStatus,
+    "channels": Channel,
+    "services": MeetupKind,
+    "districts": District,
+    "residencies": Residency,
+}
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+async def _change(request: Request, change, done: str, back: str) -> Response:
+    """Run `change(db, staff_id)` in one transaction; answer htmx or a plain form alike."""
+    engine, staff_id = request.app.state.engine, request.state.staff.id
+    try:
+        await run_in_threadpool(_in_transaction, engine, change, staff_id)
+    except Refused as refused:
+        return refuse(request, refused.message, refused.status)
+    if request.headers.get("hx-request") == "true":
+        response = result(request, done)
+        response.headers["HX-Refresh"] = "true"
+        return response
+    return RedirectResponse(back, status_code=303)
+
+
+def _in_transaction(engine, change, staff_id: int):
+    with transaction(engine) as db:
+        return change(db, staff_id)
+
+
+@guarded(Action.REVIEW_APPLICATIONS)
+async def applications(request: Request) -> Response:
+    def read(db: Session):
+        return db.exec(
+            select(Application, Person)
+            .join(Person, Person.id == Application.person_id)
+            .order_by(col(Application.received_at).desc())
+            .limit(500)
+        ).all()
+
+    rows = await run_in_threadpool(
+        audited_read,
+        request.app.state.engine,
+        request.state.staff.id,
+        "applications.list",
+        "all",
+        read,
+    )
+    return page(request, "intake/applications.html", rows=rows, **LABELS)
+
+
+@guarded(Action.REVIEW_APPLICATIONS)
+async def person(request: Request) -> Response:
+    person_id = request.path_params["person_id"]
+
+    def read(db: Session):
+        found = db.get(Person, person_id)
+        if found is None:
+            return None
+        apps = db.exec(select(Application).where(Application.person_id == person_id)).all()
+        notices = db.exec(
+            select(CredentialNotice).where(CredentialNotice.person_id == person_id)
+        ).all()
+        return found, unseal(found), apps, notices
+
+    found = await run_in_threadpool(
+        audited_read,
+        request.app.state.engine,
+        request.state.staff.id,
+        "person.read",
+        f"person:{person_id}",
+        read,
+    )
+    if found is None:
+        return refuse(request, "申込者が見つかりません。", 404)
+    who, data, apps, notices = found
+    return page(
+        request,
+        "intake/person.html",
+        person=who,
+        data=data,
+        apps=apps,
+        notices=notices,
+        today=datetime.now(TZ).date(),
+        **LABELS,
+    )
+
+
+@guarded(Action.ISSUE_CREDENTIALS)
+async def prepare_credentials(request: Request) -> Response:
+    person_id = request.path_params["person_id"]
+    return await _change(
+        request,
+        lambda db, staff_id: credentials.prepare(db, person_id=person_id, staff_id=staff_id),
+        "送付の準備をしました。別の職員が宛先を確認すると送信されます。",
+        f"/intake/people/{person_id}",
+    )
+
+
+@guarded(Action.ISSUE_CREDENTIALS)
+async def confirm_credentials(request: Request) -> Response:
+    notice_id = request.path_params["notice_id"]
+
+    def change(db, staff_id):
+        notice = credentials.confirm(db, notice_id=notice_id, staff_id=staff_id)
+        return notice.person_id
+
+    return await _change(
+        request, change, "宛先を確認しました。IDとパスワードをメールで送ります。", "/intake"
+    )
+
+
+@guarded(Action.REVIEW_APPLICATIONS)
+async def release(request: Request) -> Response:
+    """The manager decided a held application is not the blocked person."""
+    application_id = request.path_params["application_id"]
+
+    def change(db, staff_id):
+        application = db.get(Application, application_id)
+        if application is None or not application.held:
+            raise Refused("保留中の申込ではありません。", status=409)
+        application.held = False
+        db.add(application)
+
+    return await _change(request, change, "保留を解除しました。", "/intake")
+
+
+@guarded(Action.CHECK_RESIDENCY)
+async def checks(request: Request) -> Response:
+    items = await run_in_threadpool(
+        audited_read,
+        request.app.state.engine,
+        request.state.staff.id,
+        "residency.queue",
+        "pending",
+        residency.pending,
+    )
+    return page(request, "intake/checks.html", items=items, **LABELS)
+
+
+@guarded(Action.CHECK_RESIDENCY)
+async def check(request: Request) -> Response:
+    application_id = request.path_params["application_id"]
+    form = await _form(request)
+    return await _change(
+        request,
+        lambda db, _staff: residency.record(
+            db,
+            application_id=application_id,
+            result=form.get("result", ""),
+            reason=form.get("reason", ""),
+        ),
+        "確認の結果を記録しました。",
+        "/intake/checks",
+    )
+
+
+@guarded(Action.CHECK_RESIDENCY)
+async def checks_csv(request: Request) -> Response:
+    engine, staff_id = request.app.state.engine, request.state.staff.id
+
+    def export():
+        with transaction(engine) as db:
+            db.add(AuditEntry(staff_id=staff_id, action="residency.export", target="pending"))
+            return residency.export_csv(db)
+
+    data = await run_in_threadpool(export)
+    return Response(
+        data,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="residency_check.csv"'},
+    )
+
+
+@guarded(Action.CHECK_RESIDENCY)
+async def import_checks(request: Request) -> Response:
+    form = await request.form()
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return refuse(request, "CSVファイルを選んでください。", 422)
+    raw = await upload.read(2_000_001)
+    if len(raw) > 2_000_000:
+        return refuse(request, "ファイルが大きすぎます(2MBまで)。", 413)
+    return await _change(
+        request,
+        lambda db, _staff: residency.import_csv(db, raw),
+        "確認結果を取り込みました。",
+        "/intake/checks",
+    )
+
+
+@guarded(Action.VIEW_TERMS)
+async def terms_page(request: Request) -> Response:
+    def read():
+        with Session(request.app.state.engine) as db:
+            return terms.versions(db)
+
+    return page(request, "intake/terms.html", versions=await run_in_threadpool(read), **LABELS)
+
+
+@guarded(Action.DRAFT_TERMS)
+async def draft_terms(request: Request) -> Response:
+    form = await _form(request)
+    return await _change(
+        request,
+        lambda db, staff_id: terms.draft(
+            db, service=form.get("service", ""), text=form.get("text", ""), staff_id=staff_id
+        ),
+        "利用規約の案を保存しました。区の承認後に申込ページへ表示されます。",
+        "/terms",
+    )
+
+
+@guarded(Action.APPROVE_TERMS)
+async def approve_terms(request: Request) -> Response:
+    terms_id = request.path_params["terms_id"]
+    return await _change(
+        request,
+        lambda db, staff_id: terms.approve(db, terms_id=terms_id, staff_id=staff_id),
+        "利用規約を承認しました。",
+        "/terms",
+    )

@@ -1,0 +1,252 @@
+"""The pages for applicants and participants, reachable without a staff login: apply, and the
+entry gate. Plain forms that work without JavaScript; CSRF by a cookie and a hidden field;
+nothing in an answer tells whether someone is known, blocked or refused for a reason they did
+not give."""
+
+import secrets
+import time
+import uuid
+from collections import defaultdict, deque
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from console import settings
+from console.core.errors import Refused
+from console.core.pages import page
+from console.intake import applications
+from console.intake.gate import pass_gate
+from console.intake.queries import current_terms
+from console.intake.vocab import ApplicantKind, Channel
+from console.live.models import Meetup
+from console.security import auth
+from console.session.vocab import MeetupKind, MeetupStatus
+from console.settings import TZ
+from console.store.db import transaction
+
+CSRF_COOKIE = "console_public_csrf"
+HONEYPOT = "website"  # hidden from people; a bot that fills every field fills it
+
+
+class Window:
+    """At most `limit` submissions per address per hour (in memory, per process)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, deque[float]] = defaultdict(deque)
+
+    def allow(self, address: str) -> bool:
+        now, seen = time.monotonic(), self._seen[address]
+        while seen and seen[0] < now - 3600:
+            seen.popleft()
+        if len(seen) >= settings.APPLY_LIMIT_PER_HOUR:
+            return False
+        seen.append(now)
+        return True
+
+
+applies = Window()
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+def _with_csrf(request: Request, name: str, status: int = 200, **context) -> Response:
+    token = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(32)
+    response = page(request, name, status, public_csrf=token, **context)
+    auth.set_cookie(request, response, CSRF_COOKIE, token, max_age=6 * 3600)
+    return response
+
+
+async def _csrf_ok(request: Request) -> bool:
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    return bool(cookie) and await auth.csrf_ok(request, cookie)
+
+
+def _service(request: Request) -> MeetupKind | None:
+    return MeetupKind.parse(request.path_params.get("service"))
+
+
+def _form_context(engine, service: MeetupKind) -> dict:
+    today = datetime.now(TZ).date()
+    with Session(engine) as db:
+        terms = current_terms(db, service)
+        sessions = list(
+            db.exec(
+                select(Meetup)
+                .where(Meetup.kind == service, Meetup.date >= today)
+                .where(Meetup.status != MeetupStatus.CLOSED)
+                .order_by(Meetup.date, col(Meetup.starts_at))
+            )
+        )
+    return {"service": service, "terms": terms, "sessions": sessions, "kinds": ApplicantKind}
+
+
+async def apply_index(request: Request) -> Response:
+    return page(request, "intake/apply_index.html", services=list(MeetupKind))
+
+
+async def apply_form(request: Request) -> Response:
+    service = _service(request)
+    if service is None:
+        return page(
+            request,
+            "intake/public_message.html",
+            404,
+            title="ページが見つかりません",
+            message="お探しのページは見つかりません。",
+        )
+    context = await run_in_threadpool(_form_context, request.app.state.engine, service)
+    return _with_csrf(
+        request, "intake/apply.html", token=uuid.uuid4().hex, form={}, errors={}, **context
+    )
+
+
+async def apply(request: Request) -> Response:
+    service = _service(request)
+    engine = request.app.state.engine
+    if service is None:
+        return page(
+            request,
+            "intake/public_message.html",
+            404,
+            title="ページが見つかりません",
+            message="お探しのページは見つかりません。",
+        )
+    if not await _csrf_ok(request):
+        return page(
+            request,
+            "intake/public_message.html",
+            403,
+            title="もう一度お試しください",
+            message="ページの有効期限が切れました。お手数ですが、ページを開き直してください。",
+        )
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    done = page(request, "intake/applied.html", service=service)
+    if form.get(HONEYPOT):
+        return done  # the same answer; nothing stored
+    if not applies.allow(_address(request)):
+        return page(
+            request,
+            "intake/public_message.html",
+            429,
+            title="少し時間をおいてください",
+            message="お申込みが続いたため、いまは受け付けられません。時間をおいてからお試しください。",
+        )
+    today = datetime.now(TZ).date()
+    try:
+        submission = applications.parse(form, service=service, today=today)
+
+        def store():
+            with transaction(engine) as db:
+                applications.receive(
+                    db, submission, channel=Channel.WEB, today=today, staff_id=None
+                )
+
+        await run_in_threadpool(store)
+    except applications.Invalid as invalid:
+        context = await run_in_threadpool(_form_context, engine, service)
+        return _with_csrf(
+            request,
+            "intake/apply.html",
+            422,
+            form=form,
+            errors=invalid.errors,
+            token=form.get("token") or uuid.uuid4().hex,
+            **context,
+        )
+    except Refused as refused:
+        context = await run_in_threadpool(_form_context, engine, service)
+        return _with_csrf(
+            request,
+            "intake/apply.html",
+            refused.status,
+            form=form,
+            errors={"form": refused.message},
+            token=uuid.uuid4().hex,
+            **context,
+        )
+    return done
+
+
+def _meetup(engine, meetup_id: int) -> tuple[Meetup | None, object]:
+    with Session(engine) as db:
+        meetup = db.get(Meetup, meetup_id)
+        return meetup, current_terms(db, meetup.kind) if meetup else None
+
+
+def _today_sessions(engine) -> list[Meetup]:
+    now = datetime.now(TZ)
+    with Session(engine) as db:
+        return list(
+            db.exec(
+                select(Meetup)
+                .where(Meetup.date >= (now - timedelta(days=1)).date(), Meetup.date <= now.date())
+                .where(Meetup.status != MeetupStatus.CLOSED)
+                .order_by(col(Meetup.starts_at))
+            )
+        )
+
+
+async def entry_index(request: Request) -> Response:
+    sessions = await run_in_threadpool(_today_sessions, request.app.state.engine)
+    return page(request, "intake/entry_index.html", sessions=sessions)
+
+
+async def entry_form(request: Request) -> Response:
+    meetup, terms = await run_in_threadpool(
+        _meetup, request.app.state.engine, request.path_params["meetup_id"]
+    )
+    if meetup is None:
+        return page(
+            request,
+            "intake/public_message.html",
+            404,
+            title="ページが見つかりません",
+            message="お探しのページは見つかりません。",
+        )
+    return _with_csrf(request, "intake/entry.html", meetup=meetup, terms=terms, message="")
+
+
+async def entry(request: Request) -> Response:
+    engine = request.app.state.engine
+    meetup, terms = await run_in_threadpool(_meetup, engine, request.path_params["meetup_id"])
+    if meetup is None:
+        return page(
+            request,
+            "intake/public_message.html",
+            404,
+            title="ページが見つかりません",
+            message="お探しのページは見つかりません。",
+        )
+    if not await _csrf_ok(request):
+        return _with_csrf(
+            request,
+            "intake/entry.html",
+            403,
+            meetup=meetup,
+            terms=terms,
+            message="ページの有効期限が切れました。もう一度入力してください。",
+        )
+    form = await request.form()
+    passage = await pass_gate(
+        request.app.state.hub,
+        meetup_id=meetup.id,
+        code=str(form.get("participant_id", ""))[:32],
+        password=str(form.get("password", ""))[:128],
+        consent=str(form.get("consent", "")) == "on",
+        address=_address(request),
+    )
+    if passage.admitted:
+        return page(request, "intake/entered.html", meetup=meetup, url=settings.METAVERSE_URL)
+    return _with_csrf(
+        request,
+        "intake/entry.html",
+        passage.status,
+        meetup=meetup,
+        terms=terms,
+        message=passage.message,
+    )

@@ -1,0 +1,390 @@
+"""The participant's path (issue 12): apply → the ward's residency check → credentials by
+email confirmed by a second person → the entry gate → on the manager's board, live."""
+
+import re
+import uuid
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlmodel import Session, func, select
+
+from console.intake.models import Application, Person
+from console.intake.personal import unseal
+from console.intake.vocab import ApplicationStatus
+from console.security.permissions import PERMISSIONS, Action
+from tests.conftest import Staff, new_meetup, seed, start_with_mail, wait_for
+from tests.live_client import LiveClient, page_seq
+from tests.smtp import start_smtp
+
+
+@pytest.fixture(scope="module")
+def office(tmp_path_factory):
+    """A server whose outbox sends to aiosmtpd, with the demo's approved terms."""
+    tmp = tmp_path_factory.mktemp("intake") / "db"
+    url = f"sqlite:///{tmp / 'intake.db'}"
+    engine, meetup = seed(url)
+    server, smtp_port = start_with_mail(url, tmp.parent)
+    controller, inbox = start_smtp(smtp_port)
+    yield server, engine, inbox, tmp
+    controller.stop()
+    server.stop()
+
+
+def public(server) -> httpx.Client:
+    return httpx.Client(base_url=server.url, limits=httpx.Limits(max_keepalive_connections=0))
+
+
+def apply(client: httpx.Client, service: str = "metaverse", **fields) -> httpx.Response:
+    page = client.get(f"/apply/{service}").text
+    hidden = dict(re.findall(r'name="(csrf_token|token|terms_id)" value="([^"]*)"', page))
+    data = {
+        **hidden,
+        "kind": "self",
+        "name": "港 みらい",
+        "kana": "みなと みらい",
+        "address": "東京都港区芝公園4-2-8",
+        "birth_date": "1996-07-07",
+        "email": f"mirai-{uuid.uuid4().hex[:6]}@example.jp",
+        "consent": "on",
+        **fields,
+    }
+    return client.post(f"/apply/{service}", data=data)
+
+
+def gate(client: httpx.Client, meetup_id: int, code: str, password: str, consent=True):
+    page = client.get(f"/entry/{meetup_id}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)[1]
+    data = {"csrf_token": token, "participant_id": code, "password": password}
+    if consent:
+        data["consent"] = "on"
+    return client.post(f"/entry/{meetup_id}", data=data)
+
+
+def person_by_email(engine, email: str) -> Person:
+    with Session(engine) as db:
+        return next(p for p in db.exec(select(Person)) if unseal(p).email == email)
+
+
+def issue(server, engine, person: Person) -> None:
+    """Support prepares, the manager (a second person) confirms."""
+    support, manager = Staff(server, "support"), Staff(server, "manager")
+    prepared = support.http.post(
+        f"/intake/people/{person.id}/credentials", headers={"X-CSRF-Token": support.csrf}
+    )
+    assert prepared.status_code == 303, prepared.text
+    page = manager.http.get(f"/intake/people/{person.id}").text
+    notice = re.search(r"/intake/credentials/(\d+)/confirm", page)[1]
+    same = support.http.post(
+        f"/intake/credentials/{notice}/confirm",
+        headers={"X-CSRF-Token": support.csrf, "HX-Request": "true"},
+    )
+    assert same.status_code == 422 and "別の職員" in same.text
+    confirmed = manager.http.post(
+        f"/intake/credentials/{notice}/confirm", headers={"X-CSRF-Token": manager.csrf}
+    )
+    assert confirmed.status_code == 303, confirmed.text
+
+
+def ward_check(server, application_id: int, result: str = "confirmed", reason: str = ""):
+    ward = Staff(server, "ward")
+    return ward.http.post(
+        f"/intake/checks/{application_id}",
+        data={"result": result, "reason": reason},
+        headers={"X-CSRF-Token": ward.csrf},
+    )
+
+
+def application_of(engine, person: Person) -> Application:
+    with Session(engine) as db:
+        return db.exec(select(Application).where(Application.person_id == person.id)).one()
+
+
+def open_meetup(server, engine) -> int:
+    meetup_id = new_meetup(engine)
+    manager = Staff(server, "manager")
+    assert manager.command(meetup_id, "open_doors").status_code == 200
+    return meetup_id
+
+
+async def test_from_application_to_the_managers_board(office):
+    server, engine, inbox, _ = office
+    email = "yuki-journey@example.jp"
+    with public(server) as client:
+        answer = apply(client, email=email, name="芝浦 ゆき", kana="しばうら ゆき")
+    assert answer.status_code == 200 and "受け付けました" in answer.text
+    receipt = wait_for(lambda: [m for m in inbox.messages if m["To"] == email])
+    assert "芝浦 ゆき 様" in receipt[0].get_content()
+    assert "港区芝公園" not in receipt[0].get_content()  # no personal data beyond the name
+    person = person_by_email(engine, email)
+    assert person.district == "shiba"
+
+    ward = Staff(server, "ward")
+    queue = ward.http.get("/intake/checks").text
+    assert "芝浦 ゆき" in queue and "しばうら ゆき" in queue and email not in queue
+    assert ward_check(server, application_of(engine, person).id).status_code == 303
+    issue(server, engine, person)
+    letter = wait_for(
+        lambda: [m for m in inbox.messages if m["To"] == email and "パスワード" in m["Subject"]]
+    )
+    body = letter[0].get_content()
+    code = re.search(r"ID: (\S+)", body)[1]
+    password = re.search(r"パスワード: (\S+)", body)[1]
+    assert len(password.replace("-", "")) >= 12
+    assert application_of(engine, person).status == ApplicationStatus.CREDENTIALS_SENT
+
+    meetup_id = open_meetup(server, engine)
+    manager = Staff(server, "manager")
+    board = await LiveClient(server.ws_url, meetup_id, manager.ws_headers()).connect(
+        page_seq(manager.http.get(f"/meetups/{meetup_id}").text)
+    )
+    with public(server) as client:
+        entered = gate(client, meetup_id, code, password)
+    assert entered.status_code == 200 and "ようこそ" in entered.text
+    await board.until(lambda frame: "入室しました" in frame)
+    await board.close()
+
+
+async def test_the_gate_refuses_each_case_kindly_and_the_manager_sees_why(office):
+    server, engine, _, _ = office
+    meetup_id = open_meetup(server, engine)
+    manager = Staff(server, "manager")
+    board = await LiveClient(server.ws_url, meetup_id, manager.ws_headers()).connect(
+        page_seq(manager.http.get(f"/meetups/{meetup_id}").text)
+    )
+    with public(server) as client:
+        wrong = gate(client, meetup_id, "M100001", "not-the-password")
+        unknown = gate(client, meetup_id, "NOSUCHID", "not-the-password")
+        assert wrong.status_code == unknown.status_code == 401
+        strip = lambda html: re.sub(r'value="[^"]*"', "", html)  # noqa: E731
+        assert strip(wrong.text) == strip(unknown.text)  # unknown ID and wrong password alike
+        await board.until(lambda f: "IDまたはパスワードの誤り" in f)
+        no_consent = gate(client, meetup_id, "M100001", "demo-entry-2026", consent=False)
+        assert no_consent.status_code == 403 and "同意します" in no_consent.text
+        await board.until(lambda f: "利用規約への同意がない" in f)
+        assert gate(client, meetup_id, "M100001", "demo-entry-2026").status_code == 200
+        present = gate(client, meetup_id, "M100001", "demo-entry-2026")
+        assert "すでにご入室済み" in present.text
+        for _ in range(5):
+            gate(client, meetup_id, "M100001", "guess")
+        throttled = gate(client, meetup_id, "M100001", "demo-entry-2026")
+        assert throttled.status_code == 429 and "時間をおいて" in throttled.text
+    await board.close()
+
+
+def test_unchecked_ineligible_and_closed_are_refused_without_saying_why(office):
+    server, engine, _, _ = office
+    people = {}
+    with public(server) as client:
+        for key in ("unchecked", "ineligible"):
+            email = f"{key}-{uuid.uuid4().hex[:6]}@example.jp"
+            assert apply(client, email=email).status_code == 200
+            people[key] = person_by_email(engine, email)
+    assert (
+        ward_check(
+            server, application_of(engine, people["ineligible"]).id, "ineligible", "区外"
+        ).status_code
+        == 303
+    )
+    # Give both credentials as if issued earlier, to reach the gate's later checks.
+    from console.security.auth import hash_password
+    from console.session.models import Participant
+    from console.store.db import transaction
+
+    codes = {}
+    with transaction(engine) as db:
+        for key, person in people.items():
+            participant = Participant(code=f"G{uuid.uuid4().hex[:6].upper()}", display_name=key)
+            db.add(participant)
+            db.flush()
+            row = db.get(Person, person.id)
+            row.participant_id, row.password_hash = participant.id, hash_password("pass-word-12")
+            db.add(row)
+            codes[key] = participant.code
+    scheduled = new_meetup(engine)  # doors not open yet
+    with public(server) as client:
+        early = gate(client, scheduled, codes["unchecked"], "pass-word-12")
+    assert early.status_code == 403 and "まだ入室の受付前です" in early.text
+    meetup_id = open_meetup(server, engine)
+    with public(server) as client:
+        answers = {
+            key: gate(client, meetup_id, code, "pass-word-12") for key, code in codes.items()
+        }
+    for answer in answers.values():
+        assert answer.status_code == 403 and "この回にはご入室いただけません" in answer.text
+    assert answers["unchecked"].text.count("ご入室いただけません") == answers[
+        "ineligible"
+    ].text.count("ご入室いただけません")
+    manager = Staff(server, "manager")
+    board = manager.http.get(f"/meetups/{meetup_id}").text
+    assert "区の確認が済んでいない" in board and "対象外" in board
+
+    Staff(server, "manager").command(meetup_id, "close", reason="テスト")
+    with public(server) as client:
+        closed = gate(client, meetup_id, codes["unchecked"], "pass-word-12")
+    assert "終了しました" in closed.text
+
+
+def test_an_application_is_stored_once_and_a_known_email_gets_the_same_answer(office):
+    server, engine, _, _ = office
+    email = f"twice-{uuid.uuid4().hex[:6]}@example.jp"
+    with public(server) as client:
+        page = client.get("/apply/metaverse").text
+        hidden = dict(re.findall(r'name="(csrf_token|token|terms_id)" value="([^"]*)"', page))
+        fields = {
+            **hidden,
+            "kind": "self",
+            "name": "二重 送信",
+            "kana": "にじゅう そうしん",
+            "address": "東京都港区赤坂1-1-1",
+            "birth_date": "1990-01-01",
+            "email": email,
+            "consent": "on",
+        }
+        first = client.post("/apply/metaverse", data=fields)
+        again = client.post("/apply/metaverse", data=fields)  # a double click
+        other = apply(client, email=email)  # a new form, the same email
+    assert first.text == again.text == other.text
+    with Session(engine) as db:
+        person = person_by_email(engine, email)
+        count = db.exec(select(func.count()).where(Application.person_id == person.id)).one()
+    assert count == 1
+
+
+def test_bad_input_gets_messages_linked_to_the_fields_and_stores_nothing(office):
+    server, engine, _, _ = office
+    with Session(engine) as db:
+        before = db.exec(select(func.count()).select_from(Application)).one()
+    with public(server) as client:
+        answer = apply(
+            client,
+            name="",
+            kana="kana",
+            birth_date=f"{date.today().year + 1}-01-01",
+            email="not-an-email",
+            address="x" * 10_000,
+            consent="",
+        )
+        honeypot = apply(client, website="http://spam.example")
+    assert answer.status_code == 422
+    for field in ("name", "kana", "birth_date", "email", "address", "consent"):
+        assert f'href="#{field}"' in answer.text and f'id="{field}-error"' in answer.text
+    assert "受け付けました" in honeypot.text
+    with Session(engine) as db:
+        assert db.exec(select(func.count()).select_from(Application)).one() == before
+
+
+def test_a_blocked_person_applying_again_with_a_new_email_is_held_for_the_manager(office):
+    server, engine, _, _ = office
+    first = f"blocked-{uuid.uuid4().hex[:6]}@example.jp"
+    same = {"name": "北青山 かい", "kana": "きたあおやま かい", "birth_date": "1993-03-09"}
+    with public(server) as client:
+        assert apply(client, email=first, **same).status_code == 200
+    person = person_by_email(engine, first)
+    assert ward_check(server, application_of(engine, person).id).status_code == 303
+    issue(server, engine, person)
+    person = person_by_email(engine, first)
+    manager = Staff(server, "manager")
+    meetup_id = open_meetup(server, engine)
+    assert (
+        manager.command(
+            meetup_id, "block", participant_id=person.participant_id, reason="暴言"
+        ).status_code
+        == 200
+    )
+    with public(server) as client:
+        again = apply(client, email=f"new-{uuid.uuid4().hex[:6]}@example.jp", **same)
+    assert again.status_code == 200 and "受け付けました" in again.text  # nothing revealed
+    with Session(engine) as db:
+        held = db.exec(select(Application).where(Application.held)).all()
+    assert len(held) == 1 and held[0].person_id != person.id
+    listing = manager.http.get("/intake").text
+    assert "ブロック中の方と一致する可能性" in listing
+    letter = next(
+        m for m in office[2].messages if m["To"] == first and "パスワード" in m["Subject"]
+    )
+    code = re.search(r"ID: (\S+)", letter.get_content())[1]
+    password = re.search(r"パスワード: (\S+)", letter.get_content())[1]
+    with public(server) as client:
+        refused = gate(client, meetup_id, code, password)
+    assert refused.status_code == 403 and "この回にはご入室いただけません" in refused.text
+    assert "ブロック" not in refused.text  # never told why
+    board = manager.http.get(f"/meetups/{meetup_id}").text
+    assert "ブロック中の参加者の入室拒否" in board
+
+
+def test_the_wards_csv_import_is_refused_whole_with_the_line_number(office):
+    server, engine, _, _ = office
+    with public(server) as client:
+        email = f"csv-{uuid.uuid4().hex[:6]}@example.jp"
+        apply(client, email=email)
+    person = person_by_email(engine, email)
+    ward = Staff(server, "ward")
+    exported = ward.http.get("/intake/checks.csv")
+    assert exported.status_code == 200 and exported.content.startswith(b"\xef\xbb\xbf")
+    header = exported.content.decode("utf-8-sig").splitlines()[0]
+    app_id = application_of(engine, person).id
+    bad = f"{header}\r\n{app_id},a,b,c,d,確認済,\r\n999999999,a,b,c,d,多分,\r\n".encode()
+    answer = ward.http.post(
+        "/intake/checks.csv",
+        files={"file": ("results.csv", bad, "text/csv")},
+        headers={"X-CSRF-Token": ward.csrf, "HX-Request": "true"},
+    )
+    assert answer.status_code == 422 and "3行目" in answer.text
+    assert application_of(engine, person).status == ApplicationStatus.CHECKING  # nothing applied
+    good = f"{header}\r\n{app_id},a,b,c,d,確認済,\r\n".encode()
+    done = ward.http.post(
+        "/intake/checks.csv",
+        files={"file": ("results.csv", good, "text/csv")},
+        headers={"X-CSRF-Token": ward.csrf},
+    )
+    assert done.status_code == 303
+    assert application_of(engine, person).status == ApplicationStatus.CONFIRMED
+
+
+@pytest.mark.parametrize(
+    ("path", "action"),
+    [
+        ("/intake", Action.REVIEW_APPLICATIONS),
+        ("/intake/checks", Action.CHECK_RESIDENCY),
+        ("/intake/checks.csv", Action.CHECK_RESIDENCY),
+        ("/terms", Action.VIEW_TERMS),
+    ],
+)
+def test_every_intake_page_by_role_follows_the_permission_table(office, path, action):
+    server = office[0]
+    for role in ("manager", "facilitator", "counsellor1", "support", "ward"):
+        staff = Staff(server, role)
+        allowed = staff.http.get("/").status_code == 200 and any(
+            r.value == {"counsellor1": "counsellor"}.get(role, role) for r in PERMISSIONS[action]
+        )
+        answer = staff.http.get(path)
+        assert answer.status_code == (200 if allowed else 403), (role, path)
+    assert httpx.get(f"{server.url}{path}").status_code == 303  # anonymous: to the login
+    for public_path in ("/apply", "/apply/metaverse", "/entry"):
+        assert httpx.get(f"{server.url}{public_path}").status_code == 200
+
+
+def test_public_forms_need_their_csrf_cookie(office):
+    server = office[0]
+    for path in ("/apply/metaverse", "/entry/1"):
+        answer = httpx.post(f"{server.url}{path}", data={"name": "x"})
+        assert answer.status_code == 403
+
+
+def test_no_personal_field_reaches_the_disk_in_the_clear(office):
+    server, engine, _, tmp = office
+    secrets = [
+        "芝浦 ゆき",
+        "しばうら ゆき",
+        "yuki-journey@example.jp",
+        "東京都港区芝公園4-2-8",
+        "1996-07-07",
+    ]
+    with public(server) as client:
+        apply(client, email="yuki-journey@example.jp", name="芝浦 ゆき", kana="しばうら ゆき")
+    raw = b"".join(p.read_bytes() for p in Path(tmp).glob("intake.db*"))
+    assert len(raw) > 10_000
+    for secret in secrets:
+        assert secret.encode() not in raw, secret
