@@ -76,7 +76,7 @@ def confirm(db: Session, *, notice_id: int, staff_id: int) -> CredentialNotice:
         participant = Participant(
             code=_new_code(db),
             display_name="(アバター名未登録)",
-            age_bracket=_bracket(data.age_on(utcnow().date())),
+            age_bracket=AgeBracket.of_age(data.age_on(utcnow().date())),
             district=person.district,
         )
         db.add(participant)
@@ -109,14 +109,6 @@ def _new_code(db: Session) -> str:
         code = f"M{secrets.randbelow(900_000) + 100_000}"
         if db.exec(code_lookup(code)).first() is None:
             return code
-
-
-def _bracket(age: int) -> str:
-    if age < 20:
-        return AgeBracket.TEENS
-    if age >= 60:
-        return AgeBracket.SIXTIES_PLUS
-    return AgeBracket(f"{age // 10 * 10}s")
 
 
 def _letter(name: str, code: str, password: str, *, reissue: bool) -> str:

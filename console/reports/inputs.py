@@ -9,13 +9,17 @@ from collections.abc import Iterable, Mapping
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from console.intake.models import Application, Person, fiscal_year_of
+from console.intake.personal import unseal
+from console.intake.vocab import ApplicationStatus
 from console.live import eventlog
 from console.live.models import Meetup
 from console.reports.figures import SessionFigures, StaffInfo, session_figures
 from console.reports.models import FiguresCache
 from console.security.models import Staff
 from console.session.models import Participant
-from console.session.vocab import MeetupStatus
+from console.session.vocab import AgeBracket, MeetupKind, MeetupStatus
+from console.settings import TZ
 from console.store.columns import utcnow
 from console.store.db import is_writing, transaction
 
@@ -83,4 +87,44 @@ def attributes(db: Session, participant_ids: Iterable[int]) -> dict[int, tuple[s
         query = select(Participant.id, Participant.age_bracket, Participant.district)
         for pid, age, district in db.exec(query.where(col(Participant.id).in_(chunk))):
             found[pid] = (age, district)
+    return found
+
+
+def applicants(db: Session, meetups: Iterable[Meetup]) -> dict[int, dict[int, tuple[str, str]]]:
+    """meetup id -> {person id: (age bracket at the session's date, district)}: who applied
+    for each session (spec 6(7)①). An in-person or family-class application names its session;
+    a metaverse registration (one per fiscal year) counts for the first metaverse session on or
+    after the day it was received."""
+    meetups = list(meetups)
+    found: dict[int, dict[int, tuple[str, str]]] = {m.id: {} for m in meetups}
+    by_id = {m.id: m for m in meetups}
+    years = {fiscal_year_of(m.date) for m in meetups}
+    rows = db.exec(
+        select(Application, Person)
+        .join(Person, Person.id == Application.person_id)
+        .where(col(Application.fiscal_year).in_(years))
+        .where(Application.status != ApplicationStatus.WITHDRAWN)
+    ).all()
+    metaverse = sorted(
+        db.exec(select(Meetup).where(Meetup.kind == MeetupKind.METAVERSE)),
+        key=lambda m: (m.date, m.starts_at),
+    )
+    for application, person in rows:
+        if application.meetup_id is not None:
+            meetup = by_id.get(application.meetup_id)
+        else:
+            received = application.received_at.astimezone(TZ).date()
+            meetup = next(
+                (
+                    m
+                    for m in metaverse
+                    if m.date >= received and fiscal_year_of(m.date) == application.fiscal_year
+                ),
+                None,
+            )
+            meetup = by_id.get(meetup.id) if meetup else None
+        if meetup is None:
+            continue
+        age = unseal(person).age_on(meetup.date)
+        found[meetup.id][person.id] = (AgeBracket.of_age(age), person.district)
     return found

@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from console.live.models import Meetup
 from console.reports.documents import Document
 from console.reports.figures import SessionFigures
-from console.reports.inputs import attributes, figures_of, staff_roster
+from console.reports.inputs import applicants, attributes, figures_of, staff_roster
 from console.reports.sections import sections
 from console.reports.summary import session_label
 from console.schedule.calendar import duedates
@@ -49,13 +49,20 @@ def monthly_document(
     year_so_far: Sequence[SessionFigures],
     attrs: Mapping[int, tuple[str, str]],
     text: FreeText,
+    applicants: Mapping[int, Mapping[int, tuple[str, str]]],
 ) -> Document:
     """月次報告書: each session of the month, the month, and the fiscal year to date."""
     headings = (*(session_label(m) for m, _ in sessions), "当月計", "年度累計")
     columns = [*([f] for _, f in sessions), [f for _, f in sessions], list(year_so_far)]
-    tables = sections(columns, headings, attrs, applicants=True)
+    tables = sections(columns, headings, attrs, applicants=applicants)
     tables = (
-        replace(tables[0], note="申込人数は申込受付の記録から計上する(記録がない場合は―)。"),
+        replace(
+            tables[0],
+            note=(
+                "申込人数は申込の記録から数えた実人数。メタバース居場所の申込(年度ごとの登録)は、"
+                "受付日以後の最初の回に数える。"
+            ),
+        ),
         *tables[1:],
     )
     fy = fiscal_year(year, month)
@@ -88,4 +95,5 @@ def build_monthly(db: Session, year: int, month: int, text: FreeText) -> Documen
         [figures[m.id] for m in year_so_far],
         attrs,
         text,
+        applicants(db, year_so_far),
     )

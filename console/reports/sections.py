@@ -3,7 +3,7 @@
 from collections.abc import Callable, Mapping, Sequence
 
 from console import settings
-from console.reports.documents import NONE, Row, Table
+from console.reports.documents import Row, Table
 from console.reports.figures import UNRECORDED_TOPIC, SessionFigures
 from console.security.roles import Role
 from console.session.vocab import AgeBracket, District, Space
@@ -39,10 +39,21 @@ def sections(
     headings: tuple[str, ...],
     attrs: Mapping[int, tuple[str, str]],
     *,
-    applicants: bool,
+    applicants: Mapping[int, Mapping[int, tuple[str, str]]] | None = None,
 ) -> tuple[Table, ...]:
-    """The report's tables; each column of figures is one session or a span of sessions."""
+    """The report's tables; each column of figures is one session or a span of sessions.
+    `applicants` (meetup id -> {person id: (age bracket, district)}) adds the applicants' rows
+    and tables (the monthly report; a person counts once per column)."""
     everything = [f for figs in columns for f in figs]
+
+    def applied(figs: Sequence[SessionFigures]) -> dict[int, tuple[str, str]]:
+        people: dict[int, tuple[str, str]] = {}
+        for f in figs:
+            people.update((applicants or {}).get(f.meetup_id, {}))
+        return people
+
+    def applicants_with(index: int, value: str) -> Measure:
+        return lambda figs: sum(1 for a in applied(figs).values() if a[index] == value)
 
     def with_attr(index: int, value: str) -> Measure:
         return lambda figs: _union(
@@ -51,8 +62,8 @@ def sections(
         )
 
     participation: list[tuple[str, Measure, bool]] = []
-    if applicants:
-        participation.append(("申込人数", lambda figs: NONE, True))
+    if applicants is not None:
+        participation.append(("申込人数(実人数)", lambda figs: len(applied(figs)), True))
     participation += [
         ("参加人数(実人数)", lambda figs: _union(figs, lambda f: f.participants), True),
         ("うち途中参加", lambda figs: _union(figs, lambda f: f.late_joiners), True),
@@ -121,6 +132,24 @@ def sections(
         )
     ages = [(bracket.label, with_attr(0, bracket.value), True) for bracket in AgeBracket]
     districts = [(d.label, with_attr(1, d.value), True) for d in District]
+    applicant_tables = ()
+    if applicants is not None:
+        applicant_tables = (
+            Table(
+                "applicant_ages",
+                "申込者の属性(年代)",
+                headings,
+                _rows([(b.label, applicants_with(0, b.value), True) for b in AgeBracket], columns),
+                note="申込者(実人数)の生年月日から、各回の開催日時点の年齢で数えた。",
+            ),
+            Table(
+                "applicant_districts",
+                "申込者の属性(地区)",
+                headings,
+                _rows([(d.label, applicants_with(1, d.value), True) for d in District], columns),
+                note="申込者の住所の町名から地区を判定した(区外・不明を含む)。",
+            ),
+        )
     return (
         Table("participation", "参加状況", headings, _rows(participation, columns)),
         Table(
@@ -137,6 +166,7 @@ def sections(
             _rows(districts, columns),
             note="参加者(実人数)の登録情報による。",
         ),
+        *applicant_tables,
         Table(
             "spaces",
             "各スペースの利用状況",

@@ -27,7 +27,7 @@ def summary_document(
 ) -> Document:
     """The post-session summary: what one session produced, for the manager (and the ward)."""
     peak_at = figs.peak_at.astimezone(TZ).strftime("%H:%M") if figs.peak_at else NONE
-    tables = list(sections([[figs]], ("値",), attrs, applicants=False))
+    tables = list(sections([[figs]], ("値",), attrs))
     tables[0] = replace(
         tables[0],
         rows=(*tables[0].rows, Row("最大同時参加の時刻", (peak_at,), people=False)),

@@ -61,6 +61,14 @@ class AgeBracket(Labelled):
     SIXTIES_PLUS = "60plus", "60代以上"
     UNKNOWN = "unknown", "不明"
 
+    @classmethod
+    def of_age(cls, age: int) -> "AgeBracket":
+        if age < 20:
+            return cls.TEENS
+        if age >= 60:
+            return cls.SIXTIES_PLUS
+        return cls(f"{age // 10 * 10}s")
+
 
 class Gender(Labelled):
     FEMALE = "female", "女性"

@@ -3,8 +3,9 @@ the three audiences; exports checked on their bytes; finalised versions never ch
 
 import csv
 import io
+import uuid
 import zipfile
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pypdf
 import pypdfium2
@@ -16,6 +17,9 @@ from console.consultations import events as cev
 from console.consultations.models import ConsultationRecord
 from console.core.errors import Refused
 from console.demo import seed as seed_demo
+from console.intake.models import Application, Person, TermsVersion
+from console.intake.personal import PersonalData, email_match, name_birth_match, seal
+from console.intake.towns import district_of
 from console.live import eventlog
 from console.live.events import Body
 from console.live.models import Meetup
@@ -28,6 +32,7 @@ from console.reports.monthly_document import FreeText, build_monthly
 from console.reports.summary import build_summary
 from console.security.models import Staff
 from console.session.models import Participant
+from console.settings import TZ
 from console.store.db import make_engine, transaction
 from console.store.schema import migrate
 from tests.scripted import NOTE, jst, main_script, make_meetup, play, short_script
@@ -266,7 +271,6 @@ def test_the_monthly_report_per_session_month_and_fiscal_year(world):
         "年度累計",
     )
     cells = {r.label: r.cells for r in participation.rows}
-    assert cells["申込人数"] == ("―",) * 4
     # Month: A, B, C then A, D -> 4 people, 5 attendances. Year: E in September too.
     assert cells["参加人数(実人数)"] == (3, 2, 4, 5)
     assert cells["延べ参加人数"] == (3, 2, 5, 6)
@@ -277,6 +281,68 @@ def test_the_monthly_report_per_session_month_and_fiscal_year(world):
     texts = dict(doc.texts)
     assert texts["① その他特筆すべき内容"] == "特になし"
     assert "アンケート" in texts["② アンケート集計結果"] or texts["② アンケート集計結果"]
+
+
+def test_the_monthly_report_counts_applicants_with_their_age_and_district(world):
+    """Spec 6(7)①: 申込人数 per session, the month and the year, with the applicants' age at
+    the session's date and their district from the address. Worked out by hand below."""
+    engine, *_ = world
+    applied = [  # name, born, address, received (JST), withdrawn
+        ("申込 一", date(2000, 10, 20), "東京都港区芝公園4-2-8", date(2025, 10, 1), False),
+        ("申込 二", date(1985, 1, 1), "東京都港区赤坂6-1-1", date(2025, 10, 20), False),
+        ("申込 三", date(1960, 5, 5), "東京都新宿区西新宿2-8-1", date(2025, 9, 1), False),
+        ("申込 四", date(1990, 2, 2), "東京都港区白金1-1-1", date(2025, 10, 2), True),
+        ("申込 五", date(1995, 3, 3), "東京都港区台場1-1-1", date(2025, 10, 27), False),
+    ]
+    with transaction(engine) as db:
+        terms_id = db.exec(select(TermsVersion.id)).first()
+        for name, born, address, received, withdrawn in applied:
+            uid = uuid.uuid4().hex
+            email = f"{uid[:8]}@example.jp"
+            data = PersonalData(
+                name=name, kana="もうしこみ", address=address, birth_date=born, email=email
+            )
+            person = Person(
+                uid=uid,
+                kind="self",
+                sealed=seal(uid, data),
+                district=district_of(address),
+                email_match=email_match(email),
+                name_birth_match=name_birth_match(name, born),
+            )
+            db.add(person)
+            db.flush()
+            db.add(
+                Application(
+                    person_id=person.id,
+                    service="metaverse",
+                    fiscal_year=2025,
+                    channel="web",
+                    terms_id=terms_id,
+                    status="withdrawn" if withdrawn else "received",
+                    client_token=uuid.uuid4().hex,
+                    received_at=datetime.combine(received, time(10), tzinfo=TZ),
+                )
+            )
+    with Session(engine) as db:
+        doc = build_monthly(db, 2025, 10, FreeText("", ""))
+    rows = {t.key: {r.label: r.cells for r in t.rows} for t in doc.tables}
+    # 一 → 10/19 (24 the day before their birthday), 二 → 10/26 (40), 三 → 9/21 (65),
+    # 四 withdrew, 五 came after the last session of the year so far.
+    assert rows["participation"]["申込人数(実人数)"] == (1, 1, 2, 3)
+    assert rows["applicant_ages"]["20代"] == (1, 0, 1, 1)
+    assert rows["applicant_ages"]["40代"] == (0, 1, 1, 1)
+    assert rows["applicant_ages"]["60代以上"] == (0, 0, 0, 1)
+    assert rows["applicant_districts"]["芝"] == (1, 0, 1, 1)
+    assert rows["applicant_districts"]["赤坂"] == (0, 1, 1, 1)
+    assert rows["applicant_districts"]["区外"] == (0, 0, 0, 1)
+    public = doc.for_audience("publication")
+    masked = {
+        r.label: r.cells for r in next(t for t in public.tables if t.key == "participation").rows
+    }
+    assert masked["申込人数(実人数)"] == ("3未満", "3未満", "3未満", 3)
+    text = exports.to_csv(doc.for_audience("ward")).decode("utf-8-sig")
+    assert "申込者の属性(年代)" in text and "申込 一" not in text and "港区芝公園" not in text
 
 
 def test_a_finalised_report_cannot_change_and_a_correction_lists_its_differences(world):
