@@ -1,6 +1,7 @@
 """Staff pages of the intake: applications and people (audited), the ward's residency check,
 credentials with a second person's confirmation, and the terms of use."""
 
+import uuid
 from datetime import datetime
 
 from sqlmodel import Session, col, select
@@ -10,15 +11,18 @@ from starlette.responses import RedirectResponse, Response
 
 from console.core.errors import Refused
 from console.core.pages import page, refuse, result
+from console.intake import applications as received
 from console.intake import credentials, residency, terms
 from console.intake.models import Application, CredentialNotice, Person
 from console.intake.personal import unseal
+from console.intake.queries import current_terms
 from console.intake.vocab import ApplicantKind, ApplicationStatus, Channel, Residency
+from console.live.models import Meetup
 from console.security.audit import audited_read
 from console.security.auth import guarded
 from console.security.models import AuditEntry
 from console.security.permissions import Action
-from console.session.vocab import District, MeetupKind
+from console.session.vocab import District, MeetupKind, MeetupStatus
 from console.settings import TZ
 from console.store.db import transaction
 
@@ -111,6 +115,67 @@ async def person(request: Request) -> Response:
         today=datetime.now(TZ).date(),
         **LABELS,
     )
+
+
+def _new_context(engine, service: MeetupKind) -> dict:
+    with Session(engine) as db:
+        terms = current_terms(db, service)
+        sessions = list(
+            db.exec(
+                select(Meetup)
+                .where(Meetup.kind == service, Meetup.status != MeetupStatus.CLOSED)
+                .order_by(Meetup.date)
+            )
+        )
+    return {"service": service, "terms": terms, "sessions": sessions}
+
+
+@guarded(Action.REVIEW_APPLICATIONS)
+async def new_application(request: Request) -> Response:
+    """Staff enter an application received by phone, email or on paper (spec 6(3)③, 6(4)⑦)."""
+    service = MeetupKind.parse(request.query_params.get("service")) or MeetupKind.METAVERSE
+    context = await run_in_threadpool(_new_context, request.app.state.engine, service)
+    return page(
+        request, "intake/new.html", form={}, errors={}, token=uuid.uuid4().hex, **context, **LABELS
+    )
+
+
+@guarded(Action.REVIEW_APPLICATIONS)
+async def enter_application(request: Request) -> Response:
+    engine, staff_id = request.app.state.engine, request.state.staff.id
+    form = await _form(request)
+    service = MeetupKind.parse(form.get("service")) or MeetupKind.METAVERSE
+    channel = Channel.parse(form.get("channel"))
+    today = datetime.now(TZ).date()
+    try:
+        if channel is None or channel == Channel.WEB:
+            raise received.Invalid(
+                {"channel": "受け付けた方法(電話・メール・紙)を選んでください。"}
+            )
+        submission = received.parse(form, service=service, today=today)
+
+        def store():
+            with transaction(engine) as db:
+                return received.receive(
+                    db, submission, channel=channel, today=today, staff_id=staff_id
+                ).person_id
+
+        person_id = await run_in_threadpool(store)
+    except received.Invalid as invalid:
+        context = await run_in_threadpool(_new_context, engine, service)
+        return page(
+            request,
+            "intake/new.html",
+            422,
+            form=form,
+            errors=invalid.errors,
+            token=form.get("token") or uuid.uuid4().hex,
+            **context,
+            **LABELS,
+        )
+    except Refused as refused:
+        return refuse(request, refused.message, refused.status)
+    return RedirectResponse(f"/intake/people/{person_id}", status_code=303)
 
 
 @guarded(Action.ISSUE_CREDENTIALS)

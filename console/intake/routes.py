@@ -13,6 +13,8 @@ ROUTES = [
     Route("/entry/{meetup_id:id}", public.entry_form, methods=["GET"]),
     Route("/entry/{meetup_id:id}", public.entry, methods=["POST"]),
     Route("/intake", pages.applications, methods=["GET"]),
+    Route("/intake/new", pages.new_application, methods=["GET"]),
+    Route("/intake/new", pages.enter_application, methods=["POST"]),
     Route("/intake/people/{person_id:id}", pages.person, methods=["GET"]),
     Route("/intake/people/{person_id:id}/credentials", pages.prepare_credentials, methods=["POST"]),
     Route(

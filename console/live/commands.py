@@ -43,7 +43,7 @@ def outcome(name: str, appended: Appended) -> tuple[str, int]:
     registry = current()
     refusal = registry.refusals.get(appended.event.type)
     if refusal is not None:
-        return refusal, 422
+        return (refusal if isinstance(refusal, str) else refusal(appended.event.body)), 422
     message = registry.commands[name].done
     if appended.duplicate:
         message += "(同じ操作の再送信のため、記録は1件のみです)"

@@ -65,8 +65,9 @@ class Domain:
     guards: Mapping[str, Sequence[Guard]] = field(default_factory=dict)
     after_commit: Mapping[str, Sequence[AfterCommit]] = field(default_factory=dict)
     # Event kinds that record a refusal (e.g. a blocked participant turned away): the command
-    # that appended one is answered with this Japanese message and 422.
-    refusals: Mapping[str, str] = field(default_factory=dict)
+    # that appended one is answered with this Japanese message (or the message made from the
+    # event's body) and 422.
+    refusals: Mapping[str, str | Callable[[Body], str]] = field(default_factory=dict)
 
 
 class RegistryError(Exception):
@@ -85,7 +86,7 @@ class Registry:
     reactions: Mapping[str, tuple[Effect, ...]]
     guards: Mapping[str, tuple[Guard, ...]]
     after_commit: Mapping[str, tuple[AfterCommit, ...]]
-    refusals: Mapping[str, str]
+    refusals: Mapping[str, str | Callable[[Body], str]]
 
     def body(self, type_: str, payload: str) -> Body:
         return body_from_json(self.events, type_, payload)

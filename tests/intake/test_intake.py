@@ -219,6 +219,11 @@ def test_unchecked_ineligible_and_closed_are_refused_without_saying_why(office):
     manager = Staff(server, "manager")
     board = manager.http.get(f"/meetups/{meetup_id}").text
     assert "区の確認が済んでいない" in board and "対象外" in board
+    # Staff typing the ID at the desk cannot enter someone the ward has not checked either.
+    desk = manager.command(
+        meetup_id, "enter", participant_code=codes["unchecked"], space="exchange"
+    )
+    assert desk.status_code == 422 and "区の確認が済んでいない" in desk.text
 
     Staff(server, "manager").command(meetup_id, "close", reason="テスト")
     with public(server) as client:
@@ -347,6 +352,7 @@ def test_the_wards_csv_import_is_refused_whole_with_the_line_number(office):
     ("path", "action"),
     [
         ("/intake", Action.REVIEW_APPLICATIONS),
+        ("/intake/new", Action.REVIEW_APPLICATIONS),
         ("/intake/checks", Action.CHECK_RESIDENCY),
         ("/intake/checks.csv", Action.CHECK_RESIDENCY),
         ("/terms", Action.VIEW_TERMS),
@@ -388,3 +394,32 @@ def test_no_personal_field_reaches_the_disk_in_the_clear(office):
     assert len(raw) > 10_000
     for secret in secrets:
         assert secret.encode() not in raw, secret
+
+
+def test_staff_enter_a_phone_application_for_the_applicant(office):
+    server, engine, _, _ = office
+    support = Staff(server, "support")
+    page = support.http.get("/intake/new").text
+    hidden = dict(re.findall(r'name="(token|terms_id|service)" value="([^"]*)"', page))
+    email = f"phone-{uuid.uuid4().hex[:6]}@example.jp"
+    fields = {
+        **hidden,
+        "channel": "phone",
+        "kind": "family",
+        "relation": "母",
+        "name": "電話 はな",
+        "kana": "でんわ はな",
+        "address": "東京都港区高輪1-1-1",
+        "birth_date": "1970-08-08",
+        "email": email,
+        "consent": "on",
+    }
+    headers = {"X-CSRF-Token": support.csrf}
+    web = support.http.post("/intake/new", data={**fields, "channel": "web"}, headers=headers)
+    assert web.status_code == 422 and "受け付けた方法" in web.text
+    entered = support.http.post("/intake/new", data=fields, headers=headers)
+    assert entered.status_code == 303
+    person = person_by_email(engine, email)
+    application = application_of(engine, person)
+    assert application.channel == "phone" and application.entered_by is not None
+    assert person.kind == "family" and unseal(person).relation == "母"
