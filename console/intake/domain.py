@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from console.intake import events as ev
 from console.intake.events import GateReason
 from console.intake.models import Person
-from console.intake.queries import checked_for
+from console.intake.queries import admitted_walk_in, checked_for
 from console.intake.state import FOLDS
 from console.live.models import Meetup
 from console.live.registry import Domain
@@ -19,7 +19,8 @@ from console.session.state import LiveState
 
 def unchecked_entry(db: Session, state: LiveState, entry: sev.ParticipantEntered):
     person = db.exec(select(Person).where(Person.participant_id == entry.participant_id)).first()
-    if person is None or checked_for(person, db.get(Meetup, state.meetup_id)):
+    meetup = db.get(Meetup, state.meetup_id)
+    if person is None or checked_for(person, meetup) or admitted_walk_in(db, person, meetup):
         return None
     return ev.GateRefused(participant_id=entry.participant_id, reason=GateReason.UNCHECKED)
 

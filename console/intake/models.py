@@ -69,6 +69,10 @@ class Application(SQLModel, table=True):
     client_token: str = Field(max_length=64, unique=True)  # one application per submission
     received_at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
     entered_by: int | None = Field(default=None, foreign_key="staff.id")  # on the phone etc.
+    # A walk-in admitted at reception before the ward's check: the manager's reason.
+    walk_in_reason: str | None = Field(
+        default=None, sa_column=Column(Encrypted("application.walk_in_reason"))
+    )
 
 
 class CredentialNotice(SQLModel, table=True):

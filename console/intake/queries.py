@@ -39,3 +39,17 @@ def application_for(db: Session, person: Person, meetup: Meetup) -> Application 
     else:
         query = query.where(Application.meetup_id == meetup.id)
     return db.exec(query).first()
+
+
+def admitted_walk_in(db: Session, person: Person, meetup: Meetup) -> bool:
+    """The manager admitted this person at reception for this meetup, before the ward's check."""
+    return (
+        db.exec(
+            select(Application).where(
+                Application.person_id == person.id,
+                Application.meetup_id == meetup.id,
+                col(Application.walk_in_reason).is_not(None),
+            )
+        ).first()
+        is not None
+    )

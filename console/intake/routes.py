@@ -3,7 +3,7 @@
 from starlette.routing import Route
 
 from console.core import routing  # noqa: F401  (the `id` path convertor)
-from console.intake import pages, public
+from console.intake import pages, public, reception_pages
 
 ROUTES = [
     Route("/apply", public.apply_index, methods=["GET"]),
@@ -25,6 +25,13 @@ ROUTES = [
     Route("/intake/checks.csv", pages.checks_csv, methods=["GET"]),
     Route("/intake/checks.csv", pages.import_checks, methods=["POST"]),
     Route("/intake/checks/{application_id:id}", pages.check, methods=["POST"]),
+    Route("/meetups/{meetup_id:id}/reception", reception_pages.desk, methods=["GET"]),
+    Route("/meetups/{meetup_id:id}/reception/walk-in", reception_pages.walk_in, methods=["POST"]),
+    Route(
+        "/meetups/{meetup_id:id}/reception/{application_id:id}",
+        reception_pages.check_in,
+        methods=["POST"],
+    ),
     Route("/terms", pages.terms_page, methods=["GET"]),
     Route("/terms", pages.draft_terms, methods=["POST"]),
     Route("/terms/{terms_id:id}/approve", pages.approve_terms, methods=["POST"]),

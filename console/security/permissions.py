@@ -43,6 +43,7 @@ class Action(StrEnum):
     VIEW_TERMS = "view_terms"
     DRAFT_TERMS = "draft_terms"
     APPROVE_TERMS = "approve_terms"
+    ADMIT_WALK_IN = "admit_walk_in"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -96,6 +97,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_TERMS: frozenset({M, W}),
     Action.DRAFT_TERMS: frozenset({M}),
     Action.APPROVE_TERMS: frozenset({W}),
+    # A walk-in without a checked application enters only on the manager's reason (6(3)④).
+    Action.ADMIT_WALK_IN: frozenset({M}),
 }
 
 

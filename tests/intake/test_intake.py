@@ -423,3 +423,57 @@ def test_staff_enter_a_phone_application_for_the_applicant(office):
     application = application_of(engine, person)
     assert application.channel == "phone" and application.entered_by is not None
     assert person.kind == "family" and unseal(person).relation == "母"
+
+
+def test_reception_checks_in_applicants_and_the_manager_admits_a_walk_in(office):
+    server, engine, _, _ = office
+    from console.live.models import Meetup
+    from console.store.db import transaction
+
+    meetup_id = open_meetup(server, engine)
+    with transaction(engine) as db:
+        meetup = db.get(Meetup, meetup_id)
+        meetup.kind = "in_person"
+        db.add(meetup)
+    email = f"desk-{uuid.uuid4().hex[:6]}@example.jp"
+    with public(server) as client:
+        assert apply(client, "in_person", email=email, meetup_id=str(meetup_id)).status_code == 200
+    person = person_by_email(engine, email)
+    support, manager = Staff(server, "support"), Staff(server, "manager")
+    headers = {"X-CSRF-Token": support.csrf, "HX-Request": "true"}
+    application_id = application_of(engine, person).id
+    before = support.http.post(
+        f"/meetups/{meetup_id}/reception/{application_id}",
+        data={"command_id": uuid.uuid4().hex},
+        headers=headers,
+    )
+    assert before.status_code == 422 and "区の確認が済んでいない" in before.text
+    assert ward_check(server, application_id).status_code == 303
+    desk = support.http.get(f"/meetups/{meetup_id}/reception").text
+    assert "港 みらい" in desk
+    checked_in = support.http.post(
+        f"/meetups/{meetup_id}/reception/{application_id}",
+        data={"command_id": uuid.uuid4().hex},
+        headers=headers,
+    )
+    assert checked_in.status_code == 200 and "入室を記録しました" in checked_in.text
+    walk = {
+        "name": "当日 あゆむ",
+        "kana": "とうじつ あゆむ",
+        "address": "東京都港区港南2-1-1",
+        "birth_date": "1992-02-02",
+        "reason": "申込を知らずに来所。本人の希望が強い。",
+        "command_id": uuid.uuid4().hex,
+    }
+    refused = support.http.post(
+        f"/meetups/{meetup_id}/reception/walk-in", data=walk, headers=headers
+    )
+    assert refused.status_code == 403  # the manager decides
+    admitted = manager.http.post(
+        f"/meetups/{meetup_id}/reception/walk-in",
+        data=walk,
+        headers={"X-CSRF-Token": manager.csrf, "HX-Request": "true"},
+    )
+    assert admitted.status_code == 200 and "入室を記録しました" in admitted.text
+    ward = Staff(server, "ward")
+    assert "当日 あゆむ" in ward.http.get("/intake/checks").text  # queued for the ward's check

@@ -1,0 +1,100 @@
+"""The reception desk of an in-person drop-in or a family class."""
+
+import uuid
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from console.core.errors import Refused
+from console.core.pages import page, refuse, result
+from console.intake import reception
+from console.live.commands import execute, outcome
+from console.live.models import Meetup
+from console.security.auth import guarded
+from console.security.models import AuditEntry
+from console.security.permissions import Action
+from console.store.db import transaction
+
+
+def _meetup(engine, meetup_id: int) -> Meetup | None:
+    with Session(engine) as db:
+        return db.get(Meetup, meetup_id)
+
+
+@guarded(Action.PARTICIPANT_ENTER)
+async def desk(request: Request) -> Response:
+    engine, staff_id = request.app.state.engine, request.state.staff.id
+    meetup_id = request.path_params["meetup_id"]
+
+    def read():
+        with transaction(engine) as db:
+            meetup = db.get(Meetup, meetup_id)
+            if meetup is None:
+                return None, []
+            db.add(
+                AuditEntry(staff_id=staff_id, action="reception.list", target=f"meetup:{meetup_id}")
+            )
+            return meetup, reception.expected(db, meetup)
+
+    meetup, arrivals = await run_in_threadpool(read)
+    if meetup is None:
+        return refuse(request, "開催回が見つかりません。", 404)
+    return page(
+        request,
+        "intake/reception.html",
+        meetup=meetup,
+        arrivals=arrivals,
+        command_id=uuid.uuid4().hex,
+    )
+
+
+async def _enter(request: Request, meetup_id: int, find_code) -> Response:
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    engine, staff = request.app.state.engine, request.state.staff
+
+    def code():
+        with transaction(engine) as db:
+            meetup = db.get(Meetup, meetup_id)
+            if meetup is None:
+                raise Refused("開催回が見つかりません。", status=404)
+            return find_code(db, meetup, form, staff.id)
+
+    try:
+        participant_code = await run_in_threadpool(code)
+        appended = await execute(
+            request.app.state.hub,
+            meetup_id=meetup_id,
+            actor=staff,
+            name="enter",
+            form={"participant_code": participant_code, "space": "exchange"},
+            command_id=form.get("command_id", ""),
+        )
+    except Refused as refused:
+        return result(request, refused.message, refused.status)
+    message, status = outcome("enter", appended)
+    return result(request, message, status)
+
+
+@guarded(Action.PARTICIPANT_ENTER)
+async def check_in(request: Request) -> Response:
+    application_id = request.path_params["application_id"]
+    return await _enter(
+        request,
+        request.path_params["meetup_id"],
+        lambda db, meetup, form, staff_id: reception.arrival_code(
+            db, meetup=meetup, application_id=application_id
+        ),
+    )
+
+
+@guarded(Action.ADMIT_WALK_IN)
+async def walk_in(request: Request) -> Response:
+    return await _enter(
+        request,
+        request.path_params["meetup_id"],
+        lambda db, meetup, form, staff_id: reception.walk_in(
+            db, meetup=meetup, form=form, staff_id=staff_id
+        ),
+    )
