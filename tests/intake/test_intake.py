@@ -14,7 +14,7 @@ from console.intake.models import Application, Person
 from console.intake.personal import unseal
 from console.intake.vocab import ApplicationStatus
 from console.security.permissions import PERMISSIONS, Action
-from tests.conftest import Staff, new_meetup, seed, start_with_mail, wait_for
+from tests.conftest import Staff, make_server, new_meetup, seed, start_with_mail, wait_for
 from tests.live_client import LiveClient, page_seq
 from tests.smtp import start_smtp
 
@@ -25,7 +25,8 @@ def office(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("intake") / "db"
     url = f"sqlite:///{tmp / 'intake.db'}"
     engine, meetup = seed(url)
-    server, smtp_port = start_with_mail(url, tmp.parent)
+    # Every applicant here writes from 127.0.0.1: lift the per-address limit (tested below).
+    server, smtp_port = start_with_mail(url, tmp.parent, APPLY_LIMIT_PER_HOUR="1000")
     controller, inbox = start_smtp(smtp_port)
     yield server, engine, inbox, tmp
     controller.stop()
@@ -477,3 +478,15 @@ def test_reception_checks_in_applicants_and_the_manager_admits_a_walk_in(office)
     assert admitted.status_code == 200 and "入室を記録しました" in admitted.text
     ward = Staff(server, "ward")
     assert "当日 あゆむ" in ward.http.get("/intake/checks").text  # queued for the ward's check
+
+
+def test_one_address_may_apply_only_so_often(tmp_path):
+    url = f"sqlite:///{tmp_path / 'limit.db'}"
+    seed(url)
+    server = make_server(url, tmp_path, APPLY_LIMIT_PER_HOUR="2").start()
+    try:
+        with public(server) as client:
+            answers = [apply(client).status_code for _ in range(3)]
+    finally:
+        server.stop()
+    assert answers == [200, 200, 429]
