@@ -66,6 +66,16 @@ async def _csrf_ok(request: Request) -> bool:
     return bool(cookie) and await auth.csrf_ok(request, cookie)
 
 
+def _not_found(request: Request) -> Response:
+    return page(
+        request,
+        "intake/public_message.html",
+        404,
+        title="ページが見つかりません",
+        message="お探しのページは見つかりません。",
+    )
+
+
 def _service(request: Request) -> MeetupKind | None:
     return MeetupKind.parse(request.path_params.get("service"))
 
@@ -92,13 +102,7 @@ async def apply_index(request: Request) -> Response:
 async def apply_form(request: Request) -> Response:
     service = _service(request)
     if service is None:
-        return page(
-            request,
-            "intake/public_message.html",
-            404,
-            title="ページが見つかりません",
-            message="お探しのページは見つかりません。",
-        )
+        return _not_found(request)
     context = await run_in_threadpool(_form_context, request.app.state.engine, service)
     return _with_csrf(
         request, "intake/apply.html", token=uuid.uuid4().hex, form={}, errors={}, **context
@@ -109,13 +113,7 @@ async def apply(request: Request) -> Response:
     service = _service(request)
     engine = request.app.state.engine
     if service is None:
-        return page(
-            request,
-            "intake/public_message.html",
-            404,
-            title="ページが見つかりません",
-            message="お探しのページは見つかりません。",
-        )
+        return _not_found(request)
     if not await _csrf_ok(request):
         return page(
             request,
@@ -201,13 +199,7 @@ async def entry_form(request: Request) -> Response:
         _meetup, request.app.state.engine, request.path_params["meetup_id"]
     )
     if meetup is None:
-        return page(
-            request,
-            "intake/public_message.html",
-            404,
-            title="ページが見つかりません",
-            message="お探しのページは見つかりません。",
-        )
+        return _not_found(request)
     return _with_csrf(request, "intake/entry.html", meetup=meetup, terms=terms, message="")
 
 
@@ -215,13 +207,7 @@ async def entry(request: Request) -> Response:
     engine = request.app.state.engine
     meetup, terms = await run_in_threadpool(_meetup, engine, request.path_params["meetup_id"])
     if meetup is None:
-        return page(
-            request,
-            "intake/public_message.html",
-            404,
-            title="ページが見つかりません",
-            message="お探しのページは見つかりません。",
-        )
+        return _not_found(request)
     if not await _csrf_ok(request):
         return _with_csrf(
             request,
