@@ -45,6 +45,7 @@ DATA_INDEX_KEY: Secret = config("DATA_INDEX_KEY", cast=Secret, default="")
 PUBLIC_BASE_URL: str = config("PUBLIC_BASE_URL", default="")
 METAVERSE_URL: str = config("METAVERSE_URL", default="")
 APPLY_LIMIT_PER_HOUR: int = config("APPLY_LIMIT_PER_HOUR", cast=int, default=10)
+SURVEY_DAYS_OPEN: int = config("SURVEY_DAYS_OPEN", cast=int, default=7)
 HELPLINE_ADDRESS: str = config("HELPLINE_ADDRESS", default="")
 CONSULTATION_TOPICS: list[str] = [
     t.strip()

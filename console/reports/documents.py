@@ -6,7 +6,7 @@ event log) plus participants' attributes; they hold counts only, never a name, a
 consultation's content. Three audiences:
 
 - `manager`: exact figures, plus the staff notes marked "for the report" in a summary;
-- `ward`: exact figures, no staff notes;
+- `ward`: exact figures, no staff notes and no survey free text;
 - `publication`: the ward's public releases: every count of people that is 1 or 2 shows as
   "3未満", so no one in a small district can be re-identified; no free text at all.
 """
@@ -22,6 +22,9 @@ NONE = "―"
 WEEKDAYS = "月火水木金土日"
 AUDIENCES = ("manager", "ward", "publication")
 NOTES_HEADING = "報告用スタッフメモ"
+# Free text only the manager reads: staff notes, and what participants wrote in surveys.
+SURVEY_TEXT_HEADING = "② アンケート自由記述"
+MANAGER_ONLY = (NOTES_HEADING, SURVEY_TEXT_HEADING)
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,7 @@ class Document:
             return self
         texts = () if audience == "publication" else self.texts
         if audience == "ward":
-            texts = tuple((h, t) for h, t in texts if h != NOTES_HEADING)
+            texts = tuple((h, t) for h, t in texts if h not in MANAGER_ONLY)
         tables = self.tables
         if audience == "publication":
             tables = tuple(replace(t, rows=tuple(_masked(r) for r in t.rows)) for t in tables)

@@ -12,8 +12,10 @@ from console.reports.figures import SessionFigures
 from console.reports.inputs import applicants, attributes, figures_of, staff_roster
 from console.reports.sections import sections
 from console.reports.summary import session_label
+from console.reports.survey_tables import TEXT_HEADING, SurveyColumn, free_texts, survey_table
 from console.schedule.calendar import duedates
 from console.session.vocab import MeetupStatus
+from console.surveys.queries import session_survey
 
 
 def fiscal_year(year: int, month: int) -> int:
@@ -40,6 +42,35 @@ class FreeText:
 
 
 SURVEY_NONE = "この月のアンケート回答の記録はありません。"
+SURVEY_SEE_TABLE = "表「② アンケート集計結果」のとおり(回答率は回答数÷参加者数)。"
+
+
+def survey_columns(
+    db: Session, sessions: Sequence[tuple[Meetup, SessionFigures]]
+) -> list[SurveyColumn]:
+    """One column per session of the month that had a survey, then the month's."""
+    columns = []
+    for meetup, figs in sessions:
+        survey = session_survey(db, meetup.id, with_texts=True)
+        if survey is not None:
+            columns.append(
+                SurveyColumn(
+                    session_label(meetup),
+                    len(figs.participants),
+                    survey.responses,
+                    survey.questions,
+                )
+            )
+    if columns:
+        columns.append(
+            SurveyColumn(
+                "当月計",
+                sum(c.participants for c in columns),
+                tuple(r for c in columns for r in c.responses),
+                tuple(q for c in columns for q in c.questions),
+            )
+        )
+    return columns
 
 
 def monthly_document(
@@ -50,6 +81,7 @@ def monthly_document(
     attrs: Mapping[int, tuple[str, str]],
     text: FreeText,
     applicants: Mapping[int, Mapping[int, tuple[str, str]]],
+    surveys: Sequence[SurveyColumn] = (),
 ) -> Document:
     """月次報告書: each session of the month, the month, and the fiscal year to date."""
     headings = (*(session_label(m) for m, _ in sessions), "当月計", "年度累計")
@@ -65,6 +97,11 @@ def monthly_document(
         ),
         *tables[1:],
     )
+    survey_texts: tuple[tuple[str, str], ...] = ()
+    if surveys:
+        tables = (*tables, survey_table(surveys))
+        written = free_texts(surveys[:-1])
+        survey_texts = ((TEXT_HEADING, written),) if written else ()
     fy = fiscal_year(year, month)
     due = duedates.report_due(year, month)
     return Document(
@@ -76,7 +113,8 @@ def monthly_document(
         tables=tables,
         texts=(
             ("① その他特筆すべき内容", text.notable or "特になし"),
-            ("② アンケート集計結果", SURVEY_NONE),
+            ("② アンケート集計結果", SURVEY_SEE_TABLE if surveys else SURVEY_NONE),
+            *survey_texts,
             ("③ その他発注者が指定した内容", text.ward_items or "特になし"),
         ),
     )
@@ -96,4 +134,5 @@ def build_monthly(db: Session, year: int, month: int, text: FreeText) -> Documen
         attrs,
         text,
         applicants(db, year_so_far),
+        survey_columns(db, [(m, figures[m.id]) for m in sessions]),
     )

@@ -3,11 +3,13 @@
 from starlette.routing import Route
 
 from console.core import routing  # noqa: F401  (the `id` path convertor)
-from console.reports import pages
+from console.reports import pages, survey_pages
 
 ROUTES = [
     Route("/meetups/{meetup_id:id}/summary", pages.summary, methods=["GET"]),
     Route("/meetups/{meetup_id:id}/summary.{fmt:export}", pages.summary_export, methods=["GET"]),
+    Route("/meetups/{meetup_id:id}/survey/results", survey_pages.results, methods=["GET"]),
+    Route("/surveys/trends", survey_pages.trends, methods=["GET"]),
     Route("/monthly", pages.monthly_index, methods=["GET"]),
     Route("/monthly/{year:int}/{month:int}", pages.monthly_report, methods=["GET"]),
     Route(

@@ -44,6 +44,13 @@ class Action(StrEnum):
     DRAFT_TERMS = "draft_terms"
     APPROVE_TERMS = "approve_terms"
     ADMIT_WALK_IN = "admit_walk_in"
+    VIEW_SURVEYS = "view_surveys"
+    DRAFT_SURVEY = "draft_survey"
+    APPROVE_SURVEY = "approve_survey"
+    ATTACH_SURVEY = "attach_survey"
+    ENTER_SURVEY_ANSWER = "enter_survey_answer"
+    VIEW_SURVEY_RESULTS = "view_survey_results"
+    READ_SURVEY_TEXT = "read_survey_text"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -99,6 +106,15 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.APPROVE_TERMS: frozenset({W}),
     # A walk-in without a checked application enters only on the manager's reason (6(3)④).
     Action.ADMIT_WALK_IN: frozenset({M}),
+    # Surveys (spec 6(1)⑤, 6(7)②): the operator drafts, the ward approves before use; staff on
+    # site type in answers given another way; the ward sees figures, never the free text.
+    Action.VIEW_SURVEYS: frozenset({M, W}),
+    Action.DRAFT_SURVEY: frozenset({M}),
+    Action.APPROVE_SURVEY: frozenset({W}),
+    Action.ATTACH_SURVEY: frozenset({M}),
+    Action.ENTER_SURVEY_ANSWER: ON_SITE,
+    Action.VIEW_SURVEY_RESULTS: frozenset({M, W}),
+    Action.READ_SURVEY_TEXT: frozenset({M}),
 }
 
 

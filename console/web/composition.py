@@ -39,6 +39,8 @@ from console.session.domain import DOMAIN as SESSION
 from console.session.state import new_state
 from console.session.vocab import Mark, MeetupKind, MeetupStatus, Post, Space
 from console.store import models as store_tables
+from console.surveys import models as survey_tables
+from console.surveys import routes as survey_routes
 from console.web import routes as web_routes
 
 DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, REPORTS)
@@ -54,6 +56,7 @@ TABLES = (
     security_tables,
     session_tables,
     store_tables,
+    survey_tables,
 )
 
 ROUTES: list[BaseRoute] = [
@@ -64,6 +67,7 @@ ROUTES: list[BaseRoute] = [
     *moderation_routes.ROUTES,
     *consultation_routes.ROUTES,
     *intake_routes.ROUTES,
+    *survey_routes.ROUTES,
     *report_routes.ROUTES,
     *live_routes.ROUTES,
 ]

@@ -1,0 +1,189 @@
+"""Surveys over HTTP on a real server (issue 14): draft → the ward approves → attached to a
+session → answers (and one alternative answer) → the session's figures and monthly report ②;
+approved versions never change; bad input stores nothing; the ward never gets free text."""
+
+import re
+from datetime import date
+
+import httpx
+import pytest
+from sqlmodel import Session, select
+
+from console.session import events as ev
+from console.session.models import Participant
+from console.surveys.models import Questionnaire, SurveyLink, SurveyResponse
+from tests.conftest import Staff, make_server, seed
+from tests.scripted import jst, make_meetup, play
+
+DAY = date(2023, 9, 10)  # a month no other test of this server uses
+QUESTIONS = """5段階|今日の会はいかがでしたか|よくなかった;とてもよかった
+単一|次回も参加したいですか|はい;いいえ;わからない
+複数|よかった場所を選んでください|交流スペース;相談室;休憩スペース|任意
+自由|ご意見・ご感想をお聞かせください||任意"""
+SECRET = "秘密の感想ABC"
+
+
+def form(client: Staff, path: str, **data):
+    return client.http.post(path, data={"csrf_token": client.csrf, **data})
+
+
+def closed_session(engine, day: date, participants: int) -> int:
+    """A closed metaverse session on `day` that `participants` of the demo's people entered."""
+    with Session(engine) as db:
+        people = [p.id for p in db.exec(select(Participant).order_by(Participant.id))]
+    meetup = make_meetup(engine, day)
+    script = [(jst(day, "13:45"), None, ev.DoorsOpened())]
+    script += [
+        (
+            jst(day, "14:00"),
+            None,
+            ev.ParticipantEntered(participant_id=p, space="exchange", late=False),
+        )
+        for p in people[:participants]
+    ]
+    script.append((jst(day, "17:00"), None, ev.MeetupClosed(reason="schedule")))
+    play(engine, meetup, script)
+    return meetup
+
+
+def approved_questionnaire(manager: Staff, ward: Staff, engine, lines: str = QUESTIONS) -> int:
+    assert (
+        form(
+            manager, "/surveys", service="metaverse", title="参加アンケート", questions=lines
+        ).status_code
+        == 303
+    )
+    with Session(engine) as db:
+        draft = db.exec(
+            select(Questionnaire).where(Questionnaire.approved_at.is_(None))  # type: ignore[union-attr]
+        ).one()
+    assert form(manager, f"/surveys/{draft.id}/approve").status_code == 403  # the ward approves
+    assert form(ward, f"/surveys/{draft.id}/approve").status_code == 303
+    return draft.id
+
+
+def attach(manager: Staff, engine, meetup: int, questionnaire: int) -> str:
+    assert (
+        form(manager, f"/meetups/{meetup}/survey", questionnaire_id=str(questionnaire)).status_code
+        == 303
+    )
+    with Session(engine) as db:
+        return db.get(SurveyLink, meetup).token
+
+
+class Answerer:
+    """A participant's browser without JavaScript: the form's cookie, CSRF field and token."""
+
+    def __init__(self, url: str, token: str) -> None:
+        self.http = httpx.Client(base_url=url, timeout=10)
+        self.path = f"/survey/{token}"
+
+    def open(self) -> tuple[httpx.Response, dict[str, str]]:
+        page = self.http.get(self.path)
+        hidden = dict(re.findall(r'name="(csrf_token|token)" value="([^"]*)"', page.text))
+        return page, hidden
+
+    def send(self, answers: list[tuple[str, str]], hidden: dict[str, str] | None = None):
+        if hidden is None:
+            _, hidden = self.open()
+        data: dict[str, list[str]] = {
+            "csrf_token": [hidden["csrf_token"]],
+            "token": [hidden["token"]],
+        }
+        for name, value in answers:
+            data.setdefault(name, []).append(value)
+        return self.http.post(self.path, data=data)
+
+
+def count(engine, meetup: int) -> int:
+    with Session(engine) as db:
+        return len(db.exec(select(SurveyResponse).where(SurveyResponse.meetup_id == meetup)).all())
+
+
+@pytest.fixture(scope="module")
+def surveys(tmp_path_factory):
+    """Its own database and server: the survey stays open for old sessions (SURVEY_DAYS_OPEN)."""
+    tmp = tmp_path_factory.mktemp("surveys")
+    url = f"sqlite:///{tmp / 'surveys.db'}"
+    engine, _ = seed(url)
+    server = make_server(url, tmp, SURVEY_DAYS_OPEN="36500").start()
+    manager, ward = Staff(server, "manager"), Staff(server, "ward")
+    questionnaire = approved_questionnaire(manager, ward, engine)
+    yield server, engine, manager, ward, questionnaire
+    server.stop()
+
+
+def test_an_approved_version_cannot_change_and_a_change_is_the_next_version(surveys):
+    server, engine, manager, ward, questionnaire = surveys
+    changed = QUESTIONS.replace("今日の会はいかがでしたか", "今日の会はどうでしたか")
+    assert (
+        form(manager, "/surveys", service="metaverse", title="改訂", questions=changed).status_code
+        == 303
+    )
+    with Session(engine) as db:
+        first = db.get(Questionnaire, questionnaire)
+        assert first.title == "参加アンケート" and "いかがでしたか" in first.questions
+        second = db.exec(select(Questionnaire).where(Questionnaire.version == 2)).one()
+        assert second.approved_at is None and "どうでしたか" in second.questions
+    # Changing the approved row itself is refused by the model's guard, whoever tries.
+    from console.core.errors import Refused
+    from console.store.db import transaction
+
+    with pytest.raises(Refused), transaction(engine) as db:
+        row = db.get(Questionnaire, questionnaire)
+        row.title = "書き換え"
+        db.add(row)
+    assert form(ward, f"/surveys/{questionnaire}/approve").status_code == 409
+    # A draft cannot be attached to a session.
+    meetup = closed_session(engine, date(2023, 10, 8), 1)
+    refused = form(manager, f"/meetups/{meetup}/survey", questionnaire_id=str(second.id))
+    assert refused.status_code == 409 and "承認した版だけ" in refused.text
+    preview = manager.http.get(f"/surveys/{second.id}/preview")
+    assert preview.status_code == 200 and "今日の会はどうでしたか" in preview.text
+
+
+def test_bad_answers_get_a_clear_message_and_store_nothing(surveys):
+    server, engine, manager, ward, questionnaire = surveys
+    meetup = closed_session(engine, date(2023, 11, 12), 2)
+    token = attach(manager, engine, meetup, questionnaire)
+    person = Answerer(server.url, token)
+    page, hidden = person.open()
+    assert page.status_code == 200 and "港区への報告" in page.text
+    cases = [
+        ([("q1", "0")], "質問1に回答してください"),  # a required answer missing
+        ([("q0", "6"), ("q1", "0")], "質問1の選択肢が正しくありません"),  # out of range
+        ([("q0", "3"), ("q1", "0"), ("q1", "1")], "質問2は1つだけ選んでください"),
+        ([("q0", "3"), ("q1", "0"), ("q3", "あ" * 10_000)], "2000文字以内"),
+        ([("q0", "3"), ("q1", "0"), ("q3", "こんにちは\x07")], "制御文字"),
+        ([("q0", "３"), ("q1", "0")], "質問1の選択肢が正しくありません"),  # full-width digit
+    ]
+    for answers, message in cases:
+        refused = person.send(answers, hidden)
+        assert refused.status_code == 422 and message in refused.text, message
+    assert person.send([("q0", "3"), ("q1", "0")], {**hidden, "csrf_token": "x"}).status_code == 403
+    assert person.http.get(f"/survey/{token[:-2]}xx").status_code == 404  # tampered token
+    assert person.http.get("/survey/" + "a" * 300).status_code == 404
+    assert count(engine, meetup) == 0
+    # A double submit (the same form sent twice) stores one response.
+    assert person.send([("q0", "3"), ("q1", "0")], hidden).status_code == 200
+    assert person.send([("q0", "3"), ("q1", "0")], hidden).status_code == 200
+    assert count(engine, meetup) == 1
+
+
+def test_a_closed_survey_takes_no_answer(server, engine, staff, tmp_path):
+    """On the shared server (SURVEY_DAYS_OPEN=7), a session that ended long ago is closed."""
+    manager, ward = staff("manager"), staff("ward")
+    with Session(engine) as db:
+        done = db.exec(select(Questionnaire).where(Questionnaire.service == "metaverse")).all()
+    questionnaire = (
+        done[0].id
+        if done and done[0].approved_at
+        else approved_questionnaire(manager, ward, engine)
+    )
+    meetup = closed_session(engine, date(2022, 5, 8), 1)
+    token = attach(manager, engine, meetup, questionnaire)
+    person = Answerer(server.url, token)
+    closed = person.http.get(person.path)
+    assert closed.status_code == 410 and "受付は終了しました" in closed.text
+    sent = person.http.post(person.path, data={"q0": "3", "q1": "0", "token": "t" * 32})
+    assert sent.status_code == 410 and count(engine, meetup) == 0
