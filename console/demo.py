@@ -20,6 +20,7 @@ from console.session.state import LiveState
 from console.session.vocab import MeetupStatus
 from console.settings import TZ
 from console.store.db import transaction
+from console.surveys import sample as survey_sample
 
 DEMO_PASSWORD = "demo-pass-2026"
 
@@ -92,6 +93,8 @@ def seed(engine: Engine) -> Meetup:
     if meetup is None:
         meetup = _running_meetup(engine)
     _past_meetup(engine)
+    with transaction(engine) as db:
+        survey_sample.seed(db, manager_id=ids["manager"], ward_id=ids["ward"])
     return meetup
 
 

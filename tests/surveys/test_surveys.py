@@ -123,7 +123,10 @@ def test_an_approved_version_cannot_change_and_a_change_is_the_next_version(surv
     with Session(engine) as db:
         first = db.get(Questionnaire, questionnaire)
         assert first.title == "参加アンケート" and "いかがでしたか" in first.questions
-        second = db.exec(select(Questionnaire).where(Questionnaire.version == 2)).one()
+        second = db.exec(
+            select(Questionnaire).where(Questionnaire.approved_at.is_(None))  # type: ignore[union-attr]
+        ).one()
+        assert second.version == first.version + 1
         assert second.approved_at is None and "どうでしたか" in second.questions
     # Changing the approved row itself is refused by the model's guard, whoever tries.
     from console.core.errors import Refused
@@ -187,3 +190,65 @@ def test_a_closed_survey_takes_no_answer(server, engine, staff, tmp_path):
     assert closed.status_code == 410 and "受付は終了しました" in closed.text
     sent = person.http.post(person.path, data={"q0": "3", "q1": "0", "token": "t" * 32})
     assert sent.status_code == 410 and count(engine, meetup) == 0
+
+
+def test_the_demo_has_an_approved_questionnaire_answers_and_a_trend(server, engine, staff):
+    from console.live.models import Meetup
+    from console.surveys.sample import ANSWERS
+
+    manager, ward, support = staff("manager"), staff("ward"), staff("support")
+    with Session(engine) as db:
+        demo = [
+            db.get(Meetup, link.meetup_id)
+            for link in db.exec(select(SurveyLink)).all()
+            if link.token.startswith("demo-")
+        ]
+        past = next(m for m in demo if m.status == "closed")
+        running = next(m for m in demo if m.status != "closed")
+        link = db.get(SurveyLink, running.id)
+    results = manager.http.get(f"/meetups/{past.id}/survey/results")
+    assert results.status_code == 200 and f"回答 {len(ANSWERS)}件(うち代替回答 2件)" in results.text
+    assert (
+        "安心しました" in results.text
+        and "安心しました" not in ward.http.get(f"/meetups/{past.id}/survey/results").text
+    )
+    page = support.http.get(f"/meetups/{running.id}/survey")
+    assert page.status_code == 200 and f"/survey/{link.token}" in page.text
+    qr = support.http.get(f"/meetups/{running.id}/survey/qr.svg")
+    assert qr.status_code == 200 and qr.headers["content-type"].startswith("image/svg+xml")
+    assert b"<svg" in qr.content
+    assert ward.http.get(f"/meetups/{running.id}/survey").status_code == 403
+    assert httpx.get(f"{server.url}/survey/{link.token}").status_code == 200
+    fy = past.date.year if past.date.month >= 4 else past.date.year - 1
+    trends = ward.http.get(f"/surveys/trends?fy={fy}")
+    assert trends.status_code == 200 and trends.text.count("<svg") >= 2
+    monthly = manager.http.get(f"/monthly/{past.date.year}/{past.date.month}")
+    assert "② アンケート集計結果" in monthly.text and "安心しました" in monthly.text
+    listing = ward.http.get("/surveys")
+    assert listing.status_code == 200 and "承認済" in listing.text
+
+
+def test_alternative_answers_need_how_they_were_given_and_never_come_from_the_ward(surveys):
+    server, engine, manager, ward, questionnaire = surveys
+    meetup = closed_session(engine, date(2023, 12, 10), 1)
+    attach(manager, engine, meetup, questionnaire)
+    screen = manager.http.get(f"/meetups/{meetup}/survey/entry")
+    token = re.search(r'name="token" value="([^"]+)"', screen.text)[1]
+    data = {"csrf_token": manager.csrf, "token": token, "q0": "3", "q1": "0"}
+    missing = manager.http.post(f"/meetups/{meetup}/survey/entry", data={**data, "how": "web"})
+    assert missing.status_code == 422 and "受け取り方を選んでください" in missing.text
+    assert (
+        ward.http.post(
+            f"/meetups/{meetup}/survey/entry",
+            data={**data, "csrf_token": ward.csrf, "how": "letter"},
+        ).status_code
+        == 403
+    )
+    assert count(engine, meetup) == 0
+    saved = manager.http.post(f"/meetups/{meetup}/survey/entry", data={**data, "how": "letter"})
+    assert saved.status_code == 303
+    again = manager.http.post(f"/meetups/{meetup}/survey/entry", data={**data, "how": "letter"})
+    assert again.status_code == 303 and count(engine, meetup) == 1  # a double submit
+    with Session(engine) as db:
+        stored = db.exec(select(SurveyResponse).where(SurveyResponse.meetup_id == meetup)).one()
+        assert stored.how == "letter" and stored.entered_by is not None
