@@ -252,3 +252,72 @@ def test_alternative_answers_need_how_they_were_given_and_never_come_from_the_wa
     with Session(engine) as db:
         stored = db.exec(select(SurveyResponse).where(SurveyResponse.meetup_id == meetup)).one()
         assert stored.how == "letter" and stored.entered_by is not None
+
+
+def test_a_new_version_splits_the_trend_where_the_wording_changed(surveys):
+    server, engine, manager, ward, first = surveys
+    changed = QUESTIONS.replace("今日の会はいかがでしたか", "今日の会は楽しめましたか")
+    assert (
+        form(manager, "/surveys", service="metaverse", title="改訂", questions=changed).status_code
+        == 303
+    )
+    with Session(engine) as db:
+        second = db.exec(
+            select(Questionnaire).where(Questionnaire.approved_at.is_(None))  # type: ignore[union-attr]
+        ).one()
+    assert form(ward, f"/surveys/{second.id}/approve").status_code == 303
+    for day, version, value in (
+        (date(2024, 5, 12), first, "2"),
+        (date(2024, 6, 9), second.id, "5"),
+    ):
+        meetup = closed_session(engine, day, 2)
+        assert (
+            Answerer(server.url, attach(manager, engine, meetup, version))
+            .send([("q0", value), ("q1", "0")])
+            .status_code
+            == 200
+        )
+    trends = ward.http.get("/surveys/trends?fy=2024")
+    assert "今日の会はいかがでしたか(1=よくなかった" in trends.text
+    assert "今日の会は楽しめましたか(1=よくなかった" in trends.text
+    assert trends.text.count("<svg") == 2
+
+
+def test_the_tally_adds_up_the_same_question_across_versions():
+    from console.surveys.queries import Answered, tally
+    from console.surveys.questions import parse_definition
+
+    v1 = parse_definition("5段階|安心できましたか|いいえ;はい\n自由|感想||任意")
+    v2 = parse_definition("単一|また来ますか|はい;いいえ\n5段階|安心できましたか|いいえ;はい")
+    tallies = tally(
+        [
+            Answered(v1, {"0": [5]}, {"1": "よかった"}),
+            Answered(v2, {"0": [1], "1": [2]}, {}),
+            Answered(v2, {"0": [0], "1": [4]}, {}),
+        ]
+    )
+    scale = next(t for t in tallies if t.question.text == "安心できましたか")
+    assert scale.counts == [0, 1, 0, 1, 1] and scale.mean == 11 / 3 and scale.median == 4.0
+    assert next(t for t in tallies if t.question.text == "感想").texts == ["よかった"]
+    assert next(t for t in tallies if t.question.text == "また来ますか").counts == [1, 1]
+
+
+@pytest.mark.parametrize(
+    "lines, message",
+    [
+        ("単一|質問|ひとつ", "選択肢を2〜10個"),
+        ("5段階|質問|左", "両端の言葉"),
+        ("自由|質問|ある", "自由記述の質問に選択肢"),
+        ("謎|質問", "種類|質問文"),
+        ("単一|質問|a;a", "重ならないように"),
+        ("単一|質問|a;b|必須", "「任意」と書くか"),
+        ("単一|" + "あ" * 201 + "|a;b", "1〜200文字"),
+    ],
+)
+def test_a_malformed_questionnaire_is_refused_with_its_line(lines, message):
+    from console.core.errors import Refused
+    from console.surveys.questions import parse_definition
+
+    with pytest.raises(Refused) as refused:
+        parse_definition("自由|はじめに||任意\n" + lines)
+    assert refused.value.message.startswith("2行目") and message in refused.value.message
