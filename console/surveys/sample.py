@@ -3,6 +3,7 @@ with answers (two of them alternative answers) for the past session, so the anal
 trend page and monthly report ② show data."""
 
 import json
+import secrets
 
 from sqlmodel import Session, col, select
 
@@ -58,7 +59,7 @@ def seed(db: Session, *, manager_id: int, ward_id: int) -> None:
                 SurveyLink(
                     meetup_id=meetup.id,
                     questionnaire_id=questionnaires[meetup.kind],
-                    token=f"demo-{meetup.id}-{meetup.date:%Y%m%d}",
+                    token=f"demo-{secrets.token_urlsafe(24)}",  # unguessable, as any link
                     attached_by=manager_id,
                 )
             )

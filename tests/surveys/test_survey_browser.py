@@ -154,3 +154,29 @@ async def test_the_answer_page_has_no_serious_accessibility_violations(chromium,
         ]
     await context.close()
     assert all(not v for v in found.values()), found
+
+
+async def test_paper_answers_are_typed_in_one_after_another_without_the_mouse(chromium, surveyed):  # noqa: F811
+    server, manager, _, meetup, _ = surveyed
+    context = await chromium.new_context(locale="ja-JP")
+    page = await context.new_page()
+    await page.goto(f"{server.url}/login?next=/meetups/{meetup}/survey/entry")
+    await page.get_by_label("ログインID").fill("support")
+    await page.get_by_label("パスワード").fill("demo-pass-2026")
+    await page.keyboard.press("Enter")
+    await page.get_by_role("heading", name="代替回答の入力").wait_for()
+    for sheet in range(2):
+        # The first question has the focus as the screen opens, and again after each save.
+        await page.wait_for_function("document.activeElement?.id === 'q0'", timeout=5000)
+        await page.keyboard.press("Space")  # 1
+        await page.keyboard.press("ArrowRight")  # 2
+        await tab_to(page, "#q1")
+        await page.keyboard.press("Space")
+        await tab_to(page, "#how")  # 紙の回答用紙, kept from one sheet to the next
+        await tab_to(page, "main button[type=submit]")
+        await page.keyboard.press("Enter")
+        await page.get_by_text(f"保存しました(回答 {sheet + 1}件)").wait_for()
+    await context.close()
+    results = manager.http.get(f"/meetups/{meetup}/survey/results")
+    assert "回答 2件(うち代替回答 2件)" in results.text
+    assert "今日の会はいかがでしたか:2</th><td>2</td>" in results.text.replace("\n", "")
