@@ -42,6 +42,7 @@ WRAP_UP_MINUTES: float = config("WRAP_UP_MINUTES", cast=float, default=15.0)
 DATA_KEY_FILE: str = config("DATA_KEY_FILE", default=str(ROOT / "var" / "data.key"))
 DATA_KEYS: Secret = config("DATA_KEYS", cast=Secret, default="")
 DATA_INDEX_KEY: Secret = config("DATA_INDEX_KEY", cast=Secret, default="")
+PORT: int = config("PORT", cast=int, default=8000)
 HELPLINE_ADDRESS: str = config("HELPLINE_ADDRESS", default="")
 CONSULTATION_TOPICS: list[str] = [
     t.strip()
@@ -52,3 +53,8 @@ CONSULTATION_TOPICS: list[str] = [
 ]
 
 TZ = ZoneInfo("Asia/Tokyo")
+
+
+def configured(name: str) -> bool:
+    """True when `name` is set (in the environment or `.env`), not left at its default."""
+    return name in config.environ or name in config.file_values

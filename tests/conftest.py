@@ -124,6 +124,22 @@ def make_server(database_url: str, tmp: Path, **extra_env: str) -> Server:
     return Server(url=f"http://127.0.0.1:{free_port()}", database_url=database_url, env=env)
 
 
+def run_console(*args: str, input: str | None = None, **env: str) -> subprocess.CompletedProcess:
+    """`python -m console ARGS` in a subprocess with `env` over this environment (no data key
+    unless given), its output as text."""
+    keys = {"DATA_KEY_FILE", "DATA_KEYS", "DATA_INDEX_KEY"}
+    base = {k: v for k, v in os.environ.items() if k not in keys}
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**base, **env},
+        timeout=120,
+    )
+
+
 def start_with_mail(database_url: str, tmp: Path, **extra_env: str) -> tuple[Server, int]:
     """A started server whose outbox sends to an SMTP port on loopback (plain SMTP, as
     aiosmtpd speaks), polling often; returns it and that port."""
