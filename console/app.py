@@ -20,9 +20,9 @@ from console.core.templating import templates
 from console.live import bus
 from console.live.hub import Hub
 from console.schedule import jobs
-from console.store import crypto
+from console.store import crypto, datakeys
 from console.store.db import make_engine
-from console.store.schema import migrate
+from console.store.schema import SchemaError, migrate
 from console.web.composition import ROUTES, bootstrap
 
 bootstrap()
@@ -59,6 +59,41 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class OneLineRefusals:
+    """A refusal to start — no data key, a key set that cannot read the database, a schema
+    that cannot be adopted — reaches the log as its one-line message, not as a traceback:
+    uvicorn logs what `lifespan.startup.failed` carries (Starlette puts the traceback there)
+    and exits."""
+
+    REFUSALS = (crypto.KeyError_, SchemaError)
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            return await self.app(scope, receive, send)
+        held: list[Message] = []
+
+        async def hold_failure(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                held.append(message)  # sent once we know why
+            else:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, hold_failure)
+        except self.REFUSALS as refusal:
+            await send({"type": "lifespan.startup.failed", "message": str(refusal)})
+            return
+        except BaseException:
+            for message in held:
+                await send(message)
+            raise
+        for message in held:
+            await send(message)
+
+
 def _error_page(request: Request, message: str, status: int) -> Response:
     context = {"message": message, "status": status, "role": ""}
     return templates.TemplateResponse(request, "error.html", context, status_code=status)
@@ -77,9 +112,11 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    crypto.keyring()  # no data key, no start: personal data is never stored in the clear
+    ring = crypto.keyring()  # no data key, no start: personal data is never stored in the clear
     engine = make_engine(settings.DATABASE_URL)
     await asyncio.to_thread(migrate, engine)
+    # Only with the keys the database was encrypted with (and from now on, with this one).
+    await asyncio.to_thread(datakeys.check, engine, ring)
     hub = Hub(engine, queue_size=settings.LIVE_QUEUE_SIZE)
     await hub.load_open()
     app.state.engine, app.state.hub = engine, hub
@@ -115,7 +152,7 @@ routes = [
     Mount("/static", StaticFiles(directory=settings.ROOT / "static"), name="static"),
 ]
 
-middleware = [Middleware(SecurityHeaders)]
+middleware = [Middleware(OneLineRefusals), Middleware(SecurityHeaders)]
 
 app = Starlette(
     routes=routes,

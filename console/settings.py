@@ -45,6 +45,7 @@ DATA_INDEX_KEY: Secret = config("DATA_INDEX_KEY", cast=Secret, default="")
 PUBLIC_BASE_URL: str = config("PUBLIC_BASE_URL", default="")
 METAVERSE_URL: str = config("METAVERSE_URL", default="")
 APPLY_LIMIT_PER_HOUR: int = config("APPLY_LIMIT_PER_HOUR", cast=int, default=10)
+PORT: int = config("PORT", cast=int, default=8000)
 HELPLINE_ADDRESS: str = config("HELPLINE_ADDRESS", default="")
 CONSULTATION_TOPICS: list[str] = [
     t.strip()
@@ -55,3 +56,8 @@ CONSULTATION_TOPICS: list[str] = [
 ]
 
 TZ = ZoneInfo("Asia/Tokyo")
+
+
+def configured(name: str) -> bool:
+    """True when `name` is set (in the environment or `.env`), not left at its default."""
+    return name in config.environ or name in config.file_values

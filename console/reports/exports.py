@@ -12,8 +12,11 @@
 """
 
 import csv
+import ctypes.util
 import io
 import re
+import shutil
+import subprocess
 import zipfile
 from datetime import datetime
 
@@ -157,3 +160,20 @@ def to_pdf(document: Document) -> bytes:
 
 def export(document: Document, fmt: str) -> bytes:
     return {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf}[fmt](document)
+
+
+def missing_for_pdf() -> list[str]:
+    """What the PDF exports need from the system and cannot find, in words for the operator:
+    the CJK font (without it Japanese prints as boxes) and HarfBuzz's subsetter (without it
+    every PDF embeds the whole font, slowly)."""
+    missing = []
+    fonts = ""
+    if shutil.which("fc-list"):
+        fonts = subprocess.run(
+            ["fc-list", ":", "family"], capture_output=True, text=True, check=False
+        ).stdout
+    if "Noto Sans CJK" not in fonts:
+        missing.append("日本語フォント Noto Sans CJK(Debian/Ubuntu: fonts-noto-cjk)")
+    if ctypes.util.find_library("harfbuzz-subset") is None:
+        missing.append("HarfBuzz のサブセット化ライブラリ(Debian/Ubuntu: libharfbuzz-subset0)")
+    return missing

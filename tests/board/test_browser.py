@@ -75,18 +75,19 @@ async def test_counsellors_move_appears_on_the_managers_board_without_reload(
 
 async def test_the_answer_shows_even_when_the_live_update_removed_the_form_first(browser, server):
     """The live frame that moves a row usually beats the HTTP answer of the form inside it."""
-    import asyncio
 
     page = await logged_in(browser, server, "support", 1)
 
+    person = page.locator("#people-exchange li.person").first
+    person_id = await person.get_attribute("id")
+
     async def answer_late(route):
         response = await route.fetch()
-        await asyncio.sleep(0.5)  # by now the websocket frame has removed the row
+        # Held back until the websocket frame has moved the row (and removed the form).
+        await page.locator(f"#people-info #{person_id}").wait_for()
         await route.fulfill(response=response)
 
     await page.route("**/commands/move", answer_late)
-    person = page.locator("#people-exchange li.person").first
-    person_id = await person.get_attribute("id")
     await person.locator("summary").click()
     await person.get_by_role("button", name="→ 情報提供スペース").click()
     await page.locator(f"#people-info #{person_id}").wait_for()
