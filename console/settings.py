@@ -43,6 +43,8 @@ DATA_KEY_FILE: str = config("DATA_KEY_FILE", default=str(ROOT / "var" / "data.ke
 DATA_KEYS: Secret = config("DATA_KEYS", cast=Secret, default="")
 DATA_INDEX_KEY: Secret = config("DATA_INDEX_KEY", cast=Secret, default="")
 HELPLINE_ADDRESS: str = config("HELPLINE_ADDRESS", default="")
+REPORT_ISSUER: str = config("REPORT_ISSUER", default="受託事業者")
+REPORT_ADDRESSEE: str = config("REPORT_ADDRESSEE", default="港区 保健福祉支援部 生活福祉調整課")
 CONSULTATION_TOPICS: list[str] = [
     t.strip()
     for t in config(
