@@ -216,3 +216,77 @@ async def test_all_four_spaces_of_a_15_person_session_fit_the_first_screen_at_13
             await context.close()
     finally:
         srv.stop()
+
+
+async def test_forced_exit_asks_first_by_keyboard_naming_the_participant_and_the_consequence(
+    browser,  # noqa: F811
+    board,
+):
+    from tests.conftest import new_participant
+
+    srv, meetup_id, engine = board
+    person = new_participant(engine, "確認")
+    manager_http = Staff(srv, "manager")
+    entered = manager_http.command(
+        meetup_id, "enter", participant_code=person.code, space="exchange"
+    )
+    assert entered.status_code == 200
+    page = await logged_in(browser, srv, "manager", meetup_id)
+    row = page.locator(f"#person-{person.id}")
+    await row.locator("summary").focus()
+    await page.keyboard.press("Enter")
+    reason = row.get_by_label("強制退室の理由")
+    assert await reason.get_attribute("required") is not None  # warned or not, a reason
+    await reason.focus()
+    await page.keyboard.type("脅迫があったため")
+    await row.get_by_label("即時(事前通告なし:脅迫・危険がある場合のみ)").check()
+    await reason.focus()
+    await page.keyboard.press("Enter")  # submits the form: the dialog asks first
+    dialog = page.get_by_role("dialog", name="強制退室の確認")
+    await dialog.wait_for()
+    text = await dialog.inner_text()
+    assert person.display_name in text and person.code in text
+    assert "区へ報告" in text and "取り消せません" in text
+    assert await focused_id(page) == ""  # on 「やめる」, the safe answer (it has no id)
+    assert await page.evaluate("document.activeElement.textContent") == "やめる"
+    await page.keyboard.press("Escape")
+    await dialog.wait_for(state="hidden")
+    assert await focused_id(page) == f"exit-reason-{person.id}"  # back where the person was
+    assert await row.count() == 1  # nothing happened
+    assert await reason.input_value() == "脅迫があったため"
+
+    await page.keyboard.press("Enter")
+    await dialog.wait_for()
+    await page.keyboard.press("Shift+Tab")  # to 「強制退室する」
+    assert await page.evaluate("document.activeElement.textContent") == "強制退室する"
+    await page.keyboard.press("Enter")
+    await row.wait_for(state="detached")
+    await page.locator("#command-result").filter(has_text="強制退室を記録しました").wait_for()
+    await page.context.close()
+
+
+async def test_new_flags_are_announced_politely_to_others_and_counted_in_the_title(
+    browser,  # noqa: F811
+    board,
+):
+    srv, meetup_id, engine = board
+    manager = await logged_in(browser, srv, "manager", meetup_id)
+    facilitator = await logged_in(browser, srv, "facilitator", meetup_id)
+    region = manager.locator("#live-announce")
+    assert await region.get_attribute("aria-live") == "polite"
+    before = await manager.title()
+    person = participant(engine, "P006")
+    row = facilitator.locator(f"#person-{person}")
+    await row.locator("summary").click()
+    await row.get_by_label("通報の理由").select_option("abuse")
+    await row.get_by_role("button", name="通報").click()
+    await facilitator.locator("#command-result").filter(has_text="通報しました").wait_for()
+    await region.filter(has_text="新しい通報: みなと(P006)").wait_for()
+    count = int(re.match(r"\(通報(\d+)件\)", await manager.title()).group(1))
+    assert count == int(re.match(r"\(通報(\d+)件\)", before).group(1)) + 1
+    # The one who raised it reads the answer to their command, not a second announcement.
+    line = facilitator.locator("#timeline-list li").filter(has_text="「みなと」さんについて通報")
+    await line.wait_for()  # the frame that carried the cue has been applied
+    assert "みなと" not in await facilitator.locator("#live-announce").inner_text()
+    await manager.context.close()
+    await facilitator.context.close()
