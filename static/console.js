@@ -51,7 +51,10 @@
     }
     if (el instanceof HTMLTextAreaElement) return el.value !== el.defaultValue;
     if (el instanceof HTMLSelectElement) {
-      return Array.from(el.options).some(function (o) { return o.selected !== o.defaultSelected; });
+      // A single select with no `selected` option shows its first one: that is no choice yet.
+      var chosen = -1;
+      Array.from(el.options).forEach(function (o, i) { if (o.defaultSelected) chosen = i; });
+      return el.selectedIndex !== Math.max(chosen, 0);
     }
     return false;
   }

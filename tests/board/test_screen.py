@@ -48,6 +48,8 @@ async def test_typing_in_a_row_survives_another_screen_marking_that_participant(
     page = await logged_in(browser, srv, "manager", meetup_id)
     row = page.locator(f"#person-{sakura}")
     await row.locator("summary").click()
+    rule = row.get_by_label("事前通告の根拠")
+    await rule.select_option("abuse")
     wording = row.get_by_label("伝えた内容")
     await wording.fill("個人が特定される情報は聞かないでください")
     assert await focused_id(page) == f"warn-wording-{sakura}"
@@ -58,6 +60,7 @@ async def test_typing_in_a_row_survives_another_screen_marking_that_participant(
     await row.locator(".badge.listening").wait_for()  # the live update has been applied
 
     assert await wording.input_value() == "個人が特定される情報は聞かないでください"
+    assert await rule.input_value() == "abuse"
     assert await row.locator("details").get_attribute("open") is not None
     assert await focused_id(page) == f"warn-wording-{sakura}"
     assert await row.get_by_role("button", name="発言・交流中").count() == 1  # the row did change
@@ -288,5 +291,13 @@ async def test_new_flags_are_announced_politely_to_others_and_counted_in_the_tit
     line = facilitator.locator("#timeline-list li").filter(has_text="「みなと」さんについて通報")
     await line.wait_for()  # the frame that carried the cue has been applied
     assert "みなと" not in await facilitator.locator("#live-announce").inner_text()
+    # The sound is off until this staff member turns it on; the choice stays on this device.
+    sound = manager.get_by_label(re.compile("音でも知らせる"))
+    assert not await sound.is_checked()
+    await manager.get_by_text("通知の設定").click()
+    await sound.check()
+    await manager.reload()
+    await manager.get_by_text("通知の設定").click()
+    assert await manager.get_by_label(re.compile("音でも知らせる")).is_checked()
     await manager.context.close()
     await facilitator.context.close()
