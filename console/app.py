@@ -16,10 +16,11 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console import settings
-from console.core.templating import templates
+from console.core.pages import page
 from console.live import bus
 from console.live.hub import Hub
 from console.schedule import jobs
+from console.security import auth
 from console.store import crypto, datakeys
 from console.store.db import make_engine
 from console.store.schema import SchemaError, migrate
@@ -94,18 +95,23 @@ class OneLineRefusals:
             await send(message)
 
 
-def _error_page(request: Request, message: str, status: int) -> Response:
-    context = {"message": message, "status": status, "role": ""}
-    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+async def _error_page(request: Request, message: str, status: int) -> Response:
+    """The error page with the menu of whoever is logged in (no route guard ran for a path
+    that matched nothing). A failure to find the login leaves the page without a menu."""
+    with contextlib.suppress(Exception):
+        found = await auth.current(request)
+        if found is not None:
+            request.state.staff, request.state.login = found
+    return page(request, "error.html", status=status, message=message)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    return _error_page(request, "お探しのページは見つかりません。", 404)
+    return await _error_page(request, "お探しのページは見つかりません。", 404)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     # No detail reaches the page; SQL parameters are kept out of tracebacks (see db.py).
-    return _error_page(
+    return await _error_page(
         request, "システムでエラーが発生しました。時間をおいて再度お試しください。", 500
     )
 

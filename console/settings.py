@@ -47,6 +47,8 @@ METAVERSE_URL: str = config("METAVERSE_URL", default="")
 APPLY_LIMIT_PER_HOUR: int = config("APPLY_LIMIT_PER_HOUR", cast=int, default=10)
 PORT: int = config("PORT", cast=int, default=8000)
 HELPLINE_ADDRESS: str = config("HELPLINE_ADDRESS", default="")
+REPORT_ISSUER: str = config("REPORT_ISSUER", default="受託事業者")
+REPORT_ADDRESSEE: str = config("REPORT_ADDRESSEE", default="港区 保健福祉支援部 生活福祉調整課")
 CONSULTATION_TOPICS: list[str] = [
     t.strip()
     for t in config(
