@@ -1,21 +1,28 @@
-"""`python -m console …`: serve, migrate, create-staff, demo."""
+"""`python -m console …`: serve, init, migrate, create-staff, rotate-key, backup, restore, demo.
+
+A refusal — no data key, a key set that is not the database's, a schema that cannot be
+adopted, a database already initialised — is one line on standard error (Japanese, then
+English) and exit status 1, never a traceback.
+"""
 
 import argparse
-import getpass
-import os
 import sys
 from pathlib import Path
 
 import uvicorn
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from console import settings
+from console import admin, settings
 from console.intake.sample import DEMO_ENTRY_CODE, DEMO_ENTRY_PASSWORD
+from console.security.models import Staff
 from console.security.roles import Qualification, Role
-from console.store import crypto
-from console.store.db import make_engine, transaction
-from console.store.schema import migrate
+from console.store import crypto, datakeys
+from console.store.backup import BackupError
+from console.store.db import make_engine
+from console.store.schema import SchemaError, migrate
 from console.web.composition import bootstrap
+
+REFUSALS = (admin.Refusal, crypto.KeyError_, SchemaError, BackupError)
 
 
 def serve(host: str, port: int) -> None:
@@ -38,58 +45,24 @@ def serve(host: str, port: int) -> None:
     )
 
 
-def create_staff(args: argparse.Namespace) -> int:
-    from console.security.auth import hash_password
-    from console.security.models import Staff
-
-    role = Role.parse(args.role)
-    if role is None:
-        print(f"役割は次のいずれかです: {', '.join(Role)}", file=sys.stderr)
-        return 2
-    qualification = Qualification.parse(args.qualification) if args.qualification else None
-    if args.qualification and qualification is None:
-        print(f"資格は次のいずれかです: {', '.join(Qualification)}", file=sys.stderr)
-        return 2
-    if role == Role.COUNSELLOR and qualification is None:
-        print("相談員には --qualification(資格またはpeer)が必要です。", file=sys.stderr)
-        return 2
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("パスワード: ")
-        if password != getpass.getpass("パスワード(確認): "):
-            print("パスワードが一致しません。", file=sys.stderr)
-            return 2
-    if len(password) < 10:
-        print("パスワードは10文字以上にしてください。", file=sys.stderr)
-        return 2
-    login_id = args.login_id.strip().lower()
-    engine = make_engine(settings.DATABASE_URL)
-    migrate(engine)
-    with transaction(engine) as db:
-        if db.exec(select(Staff).where(Staff.login_id == login_id)).first():
-            print(f"ログインID「{login_id}」はすでに使われています。", file=sys.stderr)
-            return 1
-        db.add(
-            Staff(
-                login_id=login_id,
-                display_name=args.display_name,
-                role=role,
-                qualification=qualification,
-                password_hash=hash_password(password),
-            )
-        )
-    print(f"職員「{args.display_name}」({role.label})を登録しました。ログインID: {login_id}")
-    return 0
-
-
 def demo(host: str, port: int) -> None:
     from console import demo as demo_data
+    from console.reports.exports import missing_for_pdf
 
+    for missing in missing_for_pdf():
+        print(f"警告: PDF 出力に必要な {missing} が見つかりません(PDF 以外は使えます)。")
     if crypto.create_key_file(Path(settings.DATA_KEY_FILE)):
         print(f"データ暗号鍵を作成しました: {settings.DATA_KEY_FILE}(権限 0600)")
     engine = make_engine(settings.DATABASE_URL)
     migrate(engine)
+    datakeys.check(engine, crypto.keyring())  # a database of other keys is not seeded
+    demo_logins = {login_id for login_id, *_ in demo_data.DEMO_STAFF}
+    with Session(engine) as db:
+        if any(s not in demo_logins for s in db.exec(select(Staff.login_id))):
+            raise admin.Refusal(
+                "このデータベースには本番の職員がいます: 公開されたデモ用ログインは追加しません"
+                "(DATABASE_URL を確かめてください)。 / not a demo database"
+            )
     meetup = demo_data.seed(engine)
     engine.dispose()
     url = f"http://{host}:{port}"
@@ -106,15 +79,25 @@ def demo(host: str, port: int) -> None:
     serve(host, port)
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m console", description="Session console")
     commands = parser.add_subparsers(dest="command", required=True)
-    default_port = int(os.environ.get("PORT", "8000"))
     for name in ("serve", "demo"):
         sub = commands.add_parser(name)
         sub.add_argument("--host", default="127.0.0.1")
-        sub.add_argument("--port", type=int, default=default_port)
-    commands.add_parser("migrate", help="create missing tables")
+        sub.add_argument("--port", type=int, default=settings.PORT)
+    init = commands.add_parser(
+        "init", help="a production database: data key, schema, first manager"
+    )
+    init.add_argument("--login-id", required=True)
+    init.add_argument("--display-name", required=True)
+    init.add_argument("--password-stdin", action="store_true")
+    keys = init.add_mutually_exclusive_group()
+    keys.add_argument("--key-file", help="where to create the data key file")
+    keys.add_argument(
+        "--print-keys", action="store_true", help="print DATA_KEYS and DATA_INDEX_KEY instead"
+    )
+    commands.add_parser("migrate", help="bring the schema up to date (alembic upgrade head)")
     commands.add_parser("rotate-key", help="re-encrypt personal data under a new data key")
     staff = commands.add_parser("create-staff", help="add a staff account")
     staff.add_argument("--role", required=True, help=", ".join(Role))
@@ -122,8 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("--login-id", required=True)
     staff.add_argument("--qualification", help=", ".join(Qualification))
     staff.add_argument("--password-stdin", action="store_true")
-    args = parser.parse_args(argv)
-    bootstrap()
+    backup = commands.add_parser("backup", help="copy the SQLite database while it runs")
+    backup.add_argument("path")
+    restore = commands.add_parser("restore", help="replace the SQLite database by a backup")
+    restore.add_argument("path")
+    restore.add_argument("--replace", action="store_true", help="the database has data")
+    return parser
+
+
+def run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         serve(args.host, args.port)
     elif args.command == "demo":
@@ -131,12 +121,27 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "migrate":
         migrate(make_engine(settings.DATABASE_URL))
         print("データベースを更新しました。")
-    elif args.command == "rotate-key":
-        kid = crypto.rotate(make_engine(settings.DATABASE_URL))
-        print(f"データ暗号鍵を入れ替えました(新しい鍵ID: {kid})。古い鍵は削除しました。")
+    elif args.command == "init":
+        return admin.init(args)
     elif args.command == "create-staff":
-        return create_staff(args)
+        return admin.create_staff(args)
+    elif args.command == "rotate-key":
+        return admin.rotate_key(args)
+    elif args.command == "backup":
+        return admin.backup(args)
+    elif args.command == "restore":
+        return admin.restore(args)
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    bootstrap()
+    try:
+        return run(args)
+    except REFUSALS as refusal:
+        print(refusal, file=sys.stderr)
+        return getattr(refusal, "status", 1)
 
 
 if __name__ == "__main__":

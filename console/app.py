@@ -16,13 +16,14 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console import settings
-from console.core.templating import templates
+from console.core.pages import page
 from console.live import bus
 from console.live.hub import Hub
 from console.schedule import jobs
-from console.store import crypto
+from console.security import auth
+from console.store import crypto, datakeys
 from console.store.db import make_engine
-from console.store.schema import migrate
+from console.store.schema import SchemaError, migrate
 from console.web.composition import ROUTES, bootstrap
 
 bootstrap()
@@ -59,27 +60,69 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _error_page(request: Request, message: str, status: int) -> Response:
-    context = {"message": message, "status": status, "role": ""}
-    return templates.TemplateResponse(request, "error.html", context, status_code=status)
+class OneLineRefusals:
+    """A refusal to start — no data key, a key set that cannot read the database, a schema
+    that cannot be adopted — reaches the log as its one-line message, not as a traceback:
+    uvicorn logs what `lifespan.startup.failed` carries (Starlette puts the traceback there)
+    and exits."""
+
+    REFUSALS = (crypto.KeyError_, SchemaError)
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            return await self.app(scope, receive, send)
+        held: list[Message] = []
+
+        async def hold_failure(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                held.append(message)  # sent once we know why
+            else:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, hold_failure)
+        except self.REFUSALS as refusal:
+            await send({"type": "lifespan.startup.failed", "message": str(refusal)})
+            return
+        except BaseException:
+            for message in held:
+                await send(message)
+            raise
+        for message in held:
+            await send(message)
+
+
+async def _error_page(request: Request, message: str, status: int) -> Response:
+    """The error page with the menu of whoever is logged in (no route guard ran for a path
+    that matched nothing). A failure to find the login leaves the page without a menu."""
+    with contextlib.suppress(Exception):
+        found = await auth.current(request)
+        if found is not None:
+            request.state.staff, request.state.login = found
+    return page(request, "error.html", status=status, message=message)
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
-    return _error_page(request, "お探しのページは見つかりません。", 404)
+    return await _error_page(request, "お探しのページは見つかりません。", 404)
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
     # No detail reaches the page; SQL parameters are kept out of tracebacks (see db.py).
-    return _error_page(
+    return await _error_page(
         request, "システムでエラーが発生しました。時間をおいて再度お試しください。", 500
     )
 
 
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    crypto.keyring()  # no data key, no start: personal data is never stored in the clear
+    ring = crypto.keyring()  # no data key, no start: personal data is never stored in the clear
     engine = make_engine(settings.DATABASE_URL)
     await asyncio.to_thread(migrate, engine)
+    # Only with the keys the database was encrypted with (and from now on, with this one).
+    await asyncio.to_thread(datakeys.check, engine, ring)
     hub = Hub(engine, queue_size=settings.LIVE_QUEUE_SIZE)
     await hub.load_open()
     app.state.engine, app.state.hub = engine, hub
@@ -115,7 +158,7 @@ routes = [
     Mount("/static", StaticFiles(directory=settings.ROOT / "static"), name="static"),
 ]
 
-middleware = [Middleware(SecurityHeaders)]
+middleware = [Middleware(OneLineRefusals), Middleware(SecurityHeaders)]
 
 app = Starlette(
     routes=routes,

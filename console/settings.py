@@ -46,7 +46,10 @@ PUBLIC_BASE_URL: str = config("PUBLIC_BASE_URL", default="")
 METAVERSE_URL: str = config("METAVERSE_URL", default="")
 APPLY_LIMIT_PER_HOUR: int = config("APPLY_LIMIT_PER_HOUR", cast=int, default=10)
 SURVEY_DAYS_OPEN: int = config("SURVEY_DAYS_OPEN", cast=int, default=7)
+PORT: int = config("PORT", cast=int, default=8000)
 HELPLINE_ADDRESS: str = config("HELPLINE_ADDRESS", default="")
+REPORT_ISSUER: str = config("REPORT_ISSUER", default="受託事業者")
+REPORT_ADDRESSEE: str = config("REPORT_ADDRESSEE", default="港区 保健福祉支援部 生活福祉調整課")
 CONSULTATION_TOPICS: list[str] = [
     t.strip()
     for t in config(
@@ -56,3 +59,8 @@ CONSULTATION_TOPICS: list[str] = [
 ]
 
 TZ = ZoneInfo("Asia/Tokyo")
+
+
+def configured(name: str) -> bool:
+    """True when `name` is set (in the environment or `.env`), not left at its default."""
+    return name in config.environ or name in config.file_values

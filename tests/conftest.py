@@ -1,7 +1,9 @@
 """Fixtures that start real servers: uvicorn on a free port, over a real database file."""
 
+import atexit
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -17,6 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import text
+from sqlmodel import Session, select
 
 from console.live.models import Meetup
 from console.session.models import Participant
@@ -27,8 +30,11 @@ from console.web.composition import bootstrap
 
 bootstrap()  # the domains, as the app and the CLI start them
 
-# One data key for the whole run, shared by the test process and every server it starts.
-KEY_FILE = Path(tempfile.mkdtemp(prefix="console-keys-")) / "data.key"
+# One data key for the whole run, shared by the test process and every server it starts;
+# its folder goes when the run ends (every server has been stopped by then).
+KEY_DIR = Path(tempfile.mkdtemp(prefix="console-keys-"))
+atexit.register(shutil.rmtree, KEY_DIR, ignore_errors=True)
+KEY_FILE = KEY_DIR / "data.key"
 crypto.create_key_file(KEY_FILE)
 crypto.use(crypto.Keyring.from_json(KEY_FILE.read_text()))
 ROOT = Path(__file__).resolve().parent.parent
@@ -91,7 +97,7 @@ class Server:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 60  # a bound for a slow machine, not a margin
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited with {self.process.returncode}")
@@ -124,6 +130,22 @@ def make_server(database_url: str, tmp: Path, **extra_env: str) -> Server:
     return Server(url=f"http://127.0.0.1:{free_port()}", database_url=database_url, env=env)
 
 
+def run_console(*args: str, input: str | None = None, **env: str) -> subprocess.CompletedProcess:
+    """`python -m console ARGS` in a subprocess with `env` over this environment (no data key
+    unless given), its output as text."""
+    keys = {"DATA_KEY_FILE", "DATA_KEYS", "DATA_INDEX_KEY"}
+    base = {k: v for k, v in os.environ.items() if k not in keys}
+    return subprocess.run(
+        [sys.executable, "-m", "console", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**base, **env},
+        timeout=120,
+    )
+
+
 def start_with_mail(database_url: str, tmp: Path, **extra_env: str) -> tuple[Server, int]:
     """A started server whose outbox sends to an SMTP port on loopback (plain SMTP, as
     aiosmtpd speaks), polling often; returns it and that port."""
@@ -141,7 +163,7 @@ def start_with_mail(database_url: str, tmp: Path, **extra_env: str) -> tuple[Ser
     return server.start(), smtp_port
 
 
-def wait_for(predicate, timeout: float = 10.0):
+def wait_for(predicate, timeout: float = 30.0):
     """Poll until `predicate()` is truthy; return its value or fail."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -149,6 +171,19 @@ def wait_for(predicate, timeout: float = 10.0):
             return value
         time.sleep(0.1)
     raise AssertionError("condition not met in time")
+
+
+def sent(engine, key: str):
+    """The outbox message `key` once it is marked sent (after the SMTP server accepted it, so
+    a resend could only come from a second claim: none can, once it is marked)."""
+    from console.store.models import OutboxMessage
+
+    def marked():
+        with Session(engine) as db:
+            message = db.exec(select(OutboxMessage).where(OutboxMessage.key == key)).one()
+        return message if message.sent_at is not None else None
+
+    return wait_for(marked)
 
 
 def empty_postgres():
@@ -222,7 +257,13 @@ class Staff:
 
     def __init__(self, server: Server, login_id: str) -> None:
         self.server = server
-        self.http = httpx.Client(base_url=server.url, timeout=10)
+        # Never reuse a connection the server may be closing: uvicorn drops a keep-alive
+        # connection after 5 s idle (--timeout-keep-alive), and a request sent on it just as
+        # it closes fails with "Server disconnected" (a POST is not retried). This client is
+        # shared across tests, so it idles that long; 1 s is well under the server's limit.
+        self.http = httpx.Client(
+            base_url=server.url, timeout=30, limits=httpx.Limits(keepalive_expiry=1)
+        )
         page = self.http.get("/login")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
         response = self.http.post(

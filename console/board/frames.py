@@ -4,8 +4,14 @@ The same template renders a panel inside the full page and as an out-of-band swa
 (one websocket message) is rendered once per role for each event and shared by every socket
 of that role. The board is where the domains meet: moderation's, consultations' and the
 schedule's panels sit beside the session's own.
+
+Panels are swapped with `hx-swap-oob="morph"` (idiomorph, through the `morph` extension in
+`static/console.js`): the browser keeps every element that is still there, so what a person
+typed, a menu they opened, focus and scroll survive. Still, a frame carries only the panels
+the event changed, judged against the state before it (`before`).
 """
 
+from console.board.cues import cue
 from console.board.timeline import note_items, timeline_items
 from console.board.view import View
 from console.consultations import events as cev
@@ -14,6 +20,7 @@ from console.intake import events as iev
 from console.live.events import Recorded
 from console.moderation import events as mev
 from console.session import events as ev
+from console.session.state import LiveState
 from console.session.vocab import Space
 
 PANELS = {
@@ -59,7 +66,21 @@ def all_panels(view: View) -> str:
     return "".join(parts)
 
 
-def _changed_panels(event: Recorded, view: View) -> list[str]:
+def _moderation_concerns(pid: int, before: LiveState, view: View) -> bool:
+    """The moderation panel shows this participant: an open flag (whose forms depend on
+    their presence) or a forced exit this session (whose block form does)."""
+    after = view.state
+    flagged = any(f.participant_id == pid for s in (before, after) for f in s.open_flags.values())
+    return flagged or any(p == pid for p, _ in after.forced_exits)
+
+
+def _consultation_concerns(pid: int, before: LiveState) -> bool:
+    """The consultation panel shows this participant: waiting in the queue or in a room."""
+    waiting = any(w.participant_id == pid for w in before.queue.values())
+    return waiting or before.room_of(pid) is not None
+
+
+def _changed_panels(event: Recorded, view: View, before: LiveState) -> list[str]:
     body = event.body
     match body:
         case ev.DoorsOpened() | ev.MeetupStarted() | ev.MeetupClosed() | ev.WrapUpNoticed():
@@ -75,59 +96,71 @@ def _changed_panels(event: Recorded, view: View) -> list[str]:
         case cev.ConsultationRequested() | cev.ConsultationCancelled():
             return [panel("consultation", view)]
         case cev.ConsultationStarted(participant_id=pid):
-            return _moved(view, pid, Space.CONSULTATION)
+            return [panel("consultation", view), *_moved(view, pid, Space.CONSULTATION)]
         case cev.ConsultationEnded(participant_id=pid, to_space=dst):
-            return _moved(view, pid, dst)
+            return [panel("consultation", view), *_moved(view, pid, dst)]
         case cev.ConsultationRecordSaved() | cev.HandoffPrepared():
             return []
         case cev.HandoffConfirmed() | cev.PhoneHandoffRecorded():
             return [panel("status", view)]
         case ev.ParticipantEntered(participant_id=pid, space=space):
+            moderation = (
+                [panel("moderation", view)] if _moderation_concerns(pid, before, view) else []
+            )
             return [
                 panel("status", view),
                 panel("absent", view),
                 panel("count", view, space=Space(space)),
                 _append_person(view, pid, space),
+                *moderation,
             ]
         case ev.ParticipantMoved(participant_id=pid, to_space=dst):
-            return _moved(view, pid, dst)
+            # Leaving the consultation space frees the participant's room.
+            consultation = (
+                [panel("consultation", view)] if _consultation_concerns(pid, before) else []
+            )
+            return [*consultation, *_moved(view, pid, dst)]
         case ev.ParticipantMarked(participant_id=pid):
             if not view.names:
                 return []
             return [panel("person", view, presence=view.state.present[pid])]
         case ev.ParticipantLeft(participant_id=pid) | mev.ForcedExit(participant_id=pid):
+            forced = isinstance(body, mev.ForcedExit)
+            moderation = forced or _moderation_concerns(pid, before, view)
             return [
                 panel("status", view),
                 panel("absent", view),
-                panel("moderation", view),
-                panel("consultation", view),
+                *([panel("moderation", view)] if moderation else []),
+                *([panel("consultation", view)] if _consultation_concerns(pid, before) else []),
                 _delete_person(view, pid),
-                *[panel("count", view, space=s) for s in Space],
+                *_counts(view, before, pid),
             ]
         case mev.WarningGiven(participant_id=pid):
             row = [panel("person", view, presence=view.state.present[pid])] if view.names else []
-            return [panel("moderation", view), *row]
-        case (
-            mev.FlagRaised()
-            | mev.FlagDismissed()
-            | mev.EntryRefused()
-            | mev.IncidentRecorded()
-            | iev.GateRefused()
-        ):
+            return [panel("moderation", view), panel("status", view), *row]
+        case mev.FlagRaised() | mev.FlagDismissed() | mev.IncidentRecorded() | iev.GateRefused():
             return [panel("moderation", view), panel("status", view)]
+        case mev.EntryRefused():
+            return [panel("moderation", view)]
         case mev.ParticipantBlocked() | mev.ParticipantUnblocked():
             return [panel("moderation", view), panel("absent", view)]
     return []
 
 
+def _counts(view: View, before: LiveState, pid: int) -> list[str]:
+    """The count of the space the participant was in (every count if they were unknown)."""
+    was = before.present.get(pid)
+    spaces = [Space(was.space)] if was else list(Space)
+    return [panel("count", view, space=s) for s in spaces]
+
+
 def _moved(view: View, pid: int, dst: str) -> list[str]:
-    """A participant changed space: their row moves, and every count and queue follows.
-    All four counts are re-sent: the source space is not always known (a consultation's)."""
+    """A participant changed space: their row moves (with whatever is open or typed in it)
+    and the status bar and every count follow. All four counts are re-sent: the source
+    space is not always known (a consultation's)."""
     return [
         panel("status", view),
-        panel("consultation", view),
-        _delete_person(view, pid),
-        _append_person(view, pid, dst),
+        _move_person(view, pid, dst),
         *[panel("count", view, space=s) for s in Space],
     ]
 
@@ -139,21 +172,33 @@ def _append_person(view: View, pid: int, space: str) -> str:
     return f'<ul hx-swap-oob="beforeend:#people-{space}">{row}</ul>'
 
 
+def _move_person(view: View, pid: int, space: str) -> str:
+    """The `move` swap (console.js) moves the existing row to the end of the list and
+    morphs it; a screen without the row appends it."""
+    if not view.names:
+        return ""
+    row = panel("person", view, oob=False, presence=view.state.present[pid])
+    return f'<ul hx-swap-oob="move:#people-{space}">{row}</ul>'
+
+
 def _delete_person(view: View, pid: int) -> str:
     return f'<li id="person-{pid}" hx-swap-oob="delete"></li>' if view.names else ""
 
 
-def event_frame(event: Recorded, view: View) -> str:
-    """One websocket message telling `view.role` about `event`; `view.state` is the state after it."""
-    parts = _changed_panels(event, view)
+def event_frame(event: Recorded, view: View, before: LiveState) -> str:
+    """One websocket message telling `view.role` about `event`; `view.state` is the state
+    after it, `before` the state before it."""
+    parts = _changed_panels(event, view, before)
     parts.append(_prepend("timeline-list", timeline_items([event], view)))
     parts.append(_prepend("notes-list", note_items([event], view)))
+    parts.append(cue(event, view, before))
     parts.append(seq_marker(event.seq))
     return "".join(parts)
 
 
 def replay_frame(event: Recorded, view: View) -> str:
-    """A missed event re-sent on resume: its timeline line and note; panels follow at the end."""
+    """A missed event re-sent on resume: its timeline line and note; panels follow at the end.
+    No spoken cue: a screen catching up would read out a burst of old news."""
     parts = [
         _prepend("timeline-list", timeline_items([event], view)),
         _prepend("notes-list", note_items([event], view)),
@@ -166,9 +211,7 @@ def resync_frame(view: View, timeline: list[Recorded], notes: list[Recorded]) ->
     """Whole panels, timeline and notes (newest first), for a client too far behind to replay."""
     timeline = timeline_items(timeline, view)
     notes = note_items(notes, view)
-    return (
-        all_panels(view)
-        + f'<ol id="timeline-list" hx-swap-oob="true" class="timeline">{timeline}</ol>'
-        + f'<ol id="notes-list" hx-swap-oob="true" class="notes">{notes}</ol>'
-        + seq_marker(view.state.seq)
-    )
+    lists = templates.get_template("board/fragments/timeline.html").render(
+        timeline_html=timeline, oob=True
+    ) + templates.get_template("board/fragments/notes.html").render(notes_html=notes, oob=True)
+    return all_panels(view) + lists + seq_marker(view.state.seq)

@@ -4,6 +4,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from console import settings
 from console.board.timeline import note_items, timeline_items
 from console.core.errors import Refused
 from console.core.pages import page, refuse
@@ -31,6 +32,7 @@ async def dashboard(request: Request) -> Response:
         timeline_html=timeline_items(timeline, view),
         notes_html=note_items(notes, view),
         my_duty=view.state.on_duty.get(staff.id),
+        heartbeat_seconds=f"{settings.LIVE_HEARTBEAT_SECONDS:g}",
     )
 
 

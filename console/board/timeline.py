@@ -80,6 +80,8 @@ def describe(event: Recorded, view: View) -> str | None:
             | cev.PhoneHandoffRecorded()
         ) if not allowed(view.role, Action.READ_RECORD):
             return None
+        case cev.ConsultationRecordSaved(record_id=rid, amend_reason=amended) if amended:
+            text = f"相談記録 C-{rid} を修正しました"
         case cev.ConsultationRecordSaved(record_id=rid, complete=complete):
             text = f"相談記録 C-{rid} を{'完成' if complete else '下書き保存'}しました"
         case cev.HandoffPrepared(record_id=rid):

@@ -15,6 +15,7 @@ from console.consultations import events as ev
 from console.consultations.models import ConsultationRecord, Handoff
 from console.core import forms
 from console.core.errors import Refused
+from console.core.templating import jst_date
 from console.live.commands import Command
 from console.live.eventlog import Decide
 from console.live.events import Body, Recorded
@@ -28,6 +29,7 @@ from console.store import outbox
 from console.store.columns import utcnow
 
 TEXT_MAX = 4000
+AMEND_MAX = 500
 EMAIL = re.compile(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9.\-]+\.[A-Za-z]{2,}$")
 HANDOFF_SUBJECT = "【港区ひきこもり居場所支援】相談内容の共有(受付番号 H-{id})"
 
@@ -157,9 +159,17 @@ def save_record(form: Mapping[str, str], actor: Staff) -> Decide:
         raise Refused("性別の選択肢が正しくありません。")
     follow_up = forms.checkbox(form, "follow_up")
     consent = forms.checkbox(form, "helpline_consent")
+    reason = forms.text(form, "amend_reason", label="修正の理由", max_len=AMEND_MAX, required=False)
 
     def decide(db: Session, state: LiveState) -> Body:
         record = _record(db, state, record_id)
+        amending = record.complete
+        if amending and not complete:
+            raise Refused(
+                "完成した相談記録は下書きに戻せません。「修正する」から修正してください。"
+            )
+        if amending and not reason:
+            raise Refused("完成した相談記録を修正するには、修正の理由を入力してください。")
         record.content, record.answer, record.topic = content, answer or None, topic or None
         record.age_bracket, record.gender = age, gender
         record.follow_up, record.helpline_consent, record.complete = follow_up, consent, complete
@@ -170,6 +180,7 @@ def save_record(form: Mapping[str, str], actor: Staff) -> Decide:
             participant_id=record.participant_id,
             complete=complete,
             topic=topic,
+            amend_reason=reason if amending else "",
         )
 
     return decide
@@ -185,7 +196,7 @@ def minimal_summary(
     """What the helpline needs and nothing more; content and answer only when opted in."""
     lines = [
         f"受付番号: C-{record.id}",
-        f"相談日: {record.started_at.astimezone(settings.TZ):%Y年%m月%d日}",
+        f"相談日: {jst_date(record.started_at)}",
         f"主な相談内容: {record.topic or '未記入'}",
         f"年代: {AgeBracket(record.age_bracket).label if record.age_bracket else '不明'}",
         f"性別: {Gender(record.gender).label if record.gender else '不明'}",

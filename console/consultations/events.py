@@ -51,13 +51,16 @@ class ConsultationEnded(Body):
 @dataclass(frozen=True)
 class ConsultationRecordSaved(Body):
     """A consultation record was saved (its content is encrypted in its own table, never here).
-    Fields: record_id, participant_id, complete (finished, not a draft), topic."""
+    Fields: record_id, participant_id, complete (finished, not a draft), topic, and
+    amend_reason: why a record already complete was changed ("" for a draft or the first
+    completion; events written before amendments were recorded have none)."""
 
     type = "consultation_record_saved"
     record_id: int
     participant_id: int
     complete: bool
     topic: str
+    amend_reason: str = ""
 
 
 @dataclass(frozen=True)

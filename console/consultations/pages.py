@@ -11,9 +11,12 @@ from starlette.responses import Response
 
 from console import settings
 from console.consultations.commands import minimal_summary
+from console.consultations.events import ConsultationRecordSaved
 from console.consultations.models import ConsultationRecord, Handoff
 from console.core.pages import page, refuse
+from console.live import eventlog
 from console.live.commands import command_response
+from console.live.events import Recorded
 from console.live.models import Meetup
 from console.security.auth import guarded
 from console.security.models import AuditEntry
@@ -28,6 +31,19 @@ RECORD_COMMANDS = {"record_save", "handoff_prepare", "handoff_confirm", "handoff
 
 def _audit(db, staff_id: int, action: str, target: str) -> None:
     db.add(AuditEntry(staff_id=staff_id, action=action, target=target))
+
+
+def amendments(db, meetup: Meetup, record_id: int) -> list[Recorded]:
+    """The saves that changed this record after it was complete, oldest first (from the log,
+    where each keeps its reason)."""
+    saves = eventlog.recent(
+        db,
+        meetup.id,
+        upto=meetup.last_seq,
+        limit=meetup.last_seq,
+        type_=ConsultationRecordSaved.type,
+    )
+    return [e for e in reversed(saves) if e.body.record_id == record_id and e.body.amend_reason]
 
 
 @guarded(Action.READ_RECORD)
@@ -75,17 +91,19 @@ async def record(request: Request) -> Response:
                 for m in db.exec(select(OutboxMessage).where(col(OutboxMessage.key).in_(keys)))
             }
             person = db.get(Participant, found.participant_id)
+            meetup = db.get(Meetup, found.meetup_id)
             return (
                 found,
                 person,
-                db.get(Meetup, found.meetup_id),
+                meetup,
                 [(h, mails.get(f"handoff:{h.id}")) for h in handoffs],
+                amendments(db, meetup, found.id),
             )
 
     found = await run_in_threadpool(read)
     if found is None:
         return refuse(request, "相談記録が見つかりません。", 404)
-    rec, person, meetup, handoffs = found
+    rec, person, meetup, handoffs, amended = found
     directory = await run_in_threadpool(request.app.state.hub.directory, 0)
     return page(
         request,
@@ -94,6 +112,7 @@ async def record(request: Request) -> Response:
         person=person,
         meetup=meetup,
         handoffs=handoffs,
+        amended=amended,
         d=directory,
         topics=settings.CONSULTATION_TOPICS,
         summary=minimal_summary(rec),

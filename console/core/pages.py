@@ -19,17 +19,18 @@ def result(request: Request, message: str, status: int = 200) -> Response:
 
 
 def refuse(request: Request, message: str, status: int) -> Response:
+    """A refusal: the message in the status region for htmx, else an error page that keeps
+    the menu of whoever is logged in and says what happened."""
     if is_htmx(request):
         return result(request, message, status)
-    return templates.TemplateResponse(
-        request, "error.html", {"message": message, "status": status}, status_code=status
-    )
+    return page(request, "error.html", status=status, message=message)
 
 
 def page(request: Request, name: str, status: int = 200, **context) -> Response:
     staff = getattr(request.state, "staff", None)
     login = getattr(request.state, "login", None)
     context.setdefault("role", staff.role if staff else "")
+    context.setdefault("status", status)
     return templates.TemplateResponse(
         request,
         name,

@@ -17,12 +17,23 @@ WEEKDAYS = "月火水木金土日"
 
 
 def jst(value: datetime | None, fmt: str = "%H:%M") -> str:
+    """A time of day in Asia/Tokyo (times within one session's day)."""
     return value.astimezone(TZ).strftime(fmt) if value else ""
 
 
 def jst_date(value) -> str:
+    """A date the one way every page and document writes it: 2026年11月27日(金). A datetime
+    is taken in Asia/Tokyo."""
+    if isinstance(value, datetime):
+        value = value.astimezone(TZ).date()
     return f"{value:%Y年%-m月%-d日}({WEEKDAYS[value.weekday()]})"
+
+
+def jst_datetime(value: datetime | None) -> str:
+    """A moment the one way every page and document writes it: 2026年11月27日(金) 08:47."""
+    return f"{jst_date(value)} {jst(value)}" if value else ""
 
 
 templates.env.filters["jst"] = jst
 templates.env.filters["jst_date"] = jst_date
+templates.env.filters["jst_datetime"] = jst_datetime

@@ -151,10 +151,10 @@ class Hub:
         for event in fresh:
             if event.seq <= live.state.seq:
                 continue
-            live.state = apply(live.state, event)
+            before, live.state = live.state, apply(live.state, event)
             for role in {sub.role for sub in live.subscribers}:
                 frame = self.board.event_frame(
-                    event, self.board.view(live.meetup, live.state, role, directory)
+                    event, self.board.view(live.meetup, live.state, role, directory), before
                 )
                 for sub in live.subscribers:
                     if sub.role == role:

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from console import settings
 from console.core import forms
+from console.core.templating import jst_date, jst_datetime
 from console.live.eventlog import recorded
 from console.live.events import Recorded
 from console.live.models import EventRow, Meetup
@@ -31,7 +32,7 @@ SUBJECT_PREFIX = "【港区ひきこもり居場所支援】"
 
 
 def _when(event: Recorded) -> str:
-    return event.at.astimezone(TZ).strftime("%Y年%m月%d日 %H:%M")
+    return jst_datetime(event.at)
 
 
 FOR_WARD_MAX = 1000
@@ -60,7 +61,7 @@ def _file(db: Session, event: Recorded, *, kind: str, title: str, lines: list[st
         [
             f"{title}",
             "",
-            f"開催回: {meetup.date:%Y年%m月%d日} {service}",
+            f"開催回: {jst_date(meetup.date)} {service}",
             *lines,
             "",
             "本メールはセッションコンソールから自動送信しています。",

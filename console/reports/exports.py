@@ -8,12 +8,19 @@
   carriage return is never a formula — prefixed with `'` in CSV, stored as plain text (with
   Excel's quote prefix) in xlsx — and characters XML cannot hold are dropped, so a report
   finalised before input was cleaned can still be exported.
-- PDF (WeasyPrint) is A4 portrait in Noto Sans CJK JP (Debian's fonts-noto-cjk), with the chart.
+- xlsx prints on A4 fitted to the page width, each sheet's heading rows repeated on every
+  page, with page numbers in the footer.
+- PDF (WeasyPrint) is A4 portrait in Noto Sans CJK JP (Debian's fonts-noto-cjk), with the chart,
+  and says what a ward official files it by (`Issue`): title, 対象期間, 版, 下書き or 確定 (with
+  when), 作成日, the issuer and the addressee, and 「1 / 3」 page numbers in the same face.
 """
 
 import csv
+import ctypes.util
 import io
 import re
+import shutil
+import subprocess
 import zipfile
 from datetime import datetime
 
@@ -24,6 +31,7 @@ from openpyxl.utils import get_column_letter
 
 from console.core.templating import templates
 from console.reports.documents import Document
+from console.reports.issue import Issue
 
 FIXED_TIME = datetime(2000, 1, 1)
 MEDIA_TYPES = {
@@ -118,6 +126,7 @@ def to_xlsx(document: Document) -> bytes:
         for index in range(len(table.columns)):
             sheet.column_dimensions[get_column_letter(index + 2)].width = 18
         sheet.freeze_panes = "B4"
+        _print_setup(sheet, title_rows="1:3")
     if document.texts:
         sheet = book.create_sheet(_sheet_title("記述", used))
         sheet.column_dimensions["A"].width = 100
@@ -127,11 +136,27 @@ def to_xlsx(document: Document) -> bytes:
             _append(sheet, [text])
             sheet.cell(sheet.max_row, 1).alignment = Alignment(wrap_text=True, vertical="top")
             sheet.append([])
+        _print_setup(sheet, title_rows=None)
     book.properties.creator = "セッションコンソール"
     book.properties.created = book.properties.modified = FIXED_TIME
     raw = io.BytesIO()
     book.save(raw)
     return _fixed_zip_times(raw.getvalue())
+
+
+def _print_setup(sheet, *, title_rows: str | None) -> None:
+    """A4 portrait, fitted to one page wide (as many pages tall as it needs), the heading rows
+    on every page, and 「1 / 3」 in the footer."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = "portrait"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    if title_rows:
+        sheet.print_title_rows = title_rows
+    sheet.oddFooter.center.text = "&P / &N"
 
 
 def _fixed_zip_times(data: bytes) -> bytes:
@@ -145,15 +170,36 @@ def _fixed_zip_times(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def print_html(document: Document) -> str:
-    return templates.get_template("reports/report_print.html").render(doc=document)
+def print_html(document: Document, issue: Issue) -> str:
+    return templates.get_template("reports/report_print.html").render(doc=document, issue=issue)
 
 
-def to_pdf(document: Document) -> bytes:
+def to_pdf(document: Document, issue: Issue) -> bytes:
     from weasyprint import HTML  # imported on use: it loads Pango, which takes a moment
 
-    return HTML(string=print_html(document)).write_pdf()
+    return HTML(string=print_html(document, issue)).write_pdf()
 
 
-def export(document: Document, fmt: str) -> bytes:
-    return {"csv": to_csv, "xlsx": to_xlsx, "pdf": to_pdf}[fmt](document)
+def export(document: Document, fmt: str, issue: Issue) -> bytes:
+    """The document in `fmt`; `issue` is printed on the PDF (CSV and xlsx stay the same bytes
+    for the same document, whenever they are made)."""
+    if fmt == "pdf":
+        return to_pdf(document, issue)
+    return {"csv": to_csv, "xlsx": to_xlsx}[fmt](document)
+
+
+def missing_for_pdf() -> list[str]:
+    """What the PDF exports need from the system and cannot find, in words for the operator:
+    the CJK font (without it Japanese prints as boxes) and HarfBuzz's subsetter (without it
+    every PDF embeds the whole font, slowly)."""
+    missing = []
+    fonts = ""
+    if shutil.which("fc-list"):
+        fonts = subprocess.run(
+            ["fc-list", ":", "family"], capture_output=True, text=True, check=False
+        ).stdout
+    if "Noto Sans CJK" not in fonts:
+        missing.append("日本語フォント Noto Sans CJK(Debian/Ubuntu: fonts-noto-cjk)")
+    if ctypes.util.find_library("harfbuzz-subset") is None:
+        missing.append("HarfBuzz のサブセット化ライブラリ(Debian/Ubuntu: libharfbuzz-subset0)")
+    return missing

@@ -6,6 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from console.core.templating import jst_date
 from console.live.models import Meetup
 from console.reports.documents import Document
 from console.reports.figures import SessionFigures
@@ -107,7 +108,7 @@ def monthly_document(
     return Document(
         title=f"月次報告書 {year}年{month}月分",
         subtitle=(
-            f"{fy}年度 ・ 提出期限 {due.year}年{due.month}月{due.day}日 ・ "
+            f"{fy}年度 ・ 提出期限 {jst_date(due)} ・ "
             f"対象 {len(sessions)}回(年度累計 {len(year_so_far)}回)"
         ),
         tables=tables,

@@ -18,6 +18,7 @@ from console.core.errors import Refused
 from console.core.pages import page, refuse, result
 from console.reports import exports, monthly
 from console.reports.documents import Document
+from console.reports.issue import Issue, monthly_issue, summary_issue
 from console.reports.monthly_document import FreeText, build_monthly
 from console.reports.summary import build_summary
 from console.schedule import duedates
@@ -70,9 +71,9 @@ def _choices(request: Request) -> list[tuple[str, str]]:
     ]
 
 
-async def _download(document: Document, fmt: str, name: str) -> Response:
+async def _download(document: Document, fmt: str, name: str, issue: Issue) -> Response:
     # In a worker thread: a PDF takes a moment, and the live dashboards must not wait for it.
-    body = await run_in_threadpool(exports.export, document, fmt)
+    body = await run_in_threadpool(exports.export, document, fmt, issue)
     suffix = {"ward": "", "manager": "_internal", "publication": "_public"}[document.audience]
     return Response(
         body,
@@ -123,8 +124,17 @@ async def summary_export(request: Request) -> Response:
     document, refused = await _summary_for(request)
     if refused:
         return refused
+    meetup_id = int(request.path_params["meetup_id"])
+
+    def issue() -> Issue:
+        with Session(request.app.state.engine) as db:
+            return summary_issue(db, meetup_id, AUDIENCE_LABELS[document.audience])
+
     return await _download(
-        document, request.path_params["fmt"], f"summary_{request.path_params['meetup_id']}"
+        document,
+        request.path_params["fmt"],
+        f"summary_{meetup_id}",
+        await run_in_threadpool(issue),
     )
 
 
@@ -148,16 +158,24 @@ async def monthly_index(request: Request) -> Response:
     elif fy is None:
         return refuse(request, "年度の指定が正しくありません。", 400)
 
+    editor = allowed(request.state.staff.role, Action.EDIT_MONTHLY)
+
     def read(engine):
+        """Each month with its latest version; for the ward only months with a finalised
+        one, and that one (a correction still in draft is not theirs to see)."""
         rows = []
         with Session(engine) as db:
             for year, month, due in duedates.fiscal_year_due_dates(fy):
                 versions = monthly.versions(db, year, month)
+                if not editor:
+                    versions = [v for v in versions if v.status == "final"]
+                    if not versions:
+                        continue
                 rows.append((year, month, due, versions[-1] if versions else None))
         return rows
 
     rows = await run_in_threadpool(read, request.app.state.engine)
-    return page(request, "reports/monthly_index.html", fy=fy, rows=rows, today=today)
+    return page(request, "reports/monthly_index.html", fy=fy, rows=rows, today=today, editor=editor)
 
 
 def _visible(request: Request, db: Session, year: int, month: int, version: int | None):
@@ -243,14 +261,16 @@ async def monthly_export(request: Request) -> Response:
     year, month = _month(request)
     version = request.path_params["version"]
     editor = allowed(request.state.staff.role, Action.EDIT_MONTHLY)
+    row = None
     if shown is None and editor and version == 1:  # nothing saved yet: the draft as it stands
         document = await run_in_threadpool(_unsaved_draft, request.app.state.engine, year, month)
     elif shown is None:
         return refuse(request, "この月の確定した報告書はまだありません。", 404)
     else:
-        document, version = shown.document, shown.row.version
+        document, version, row = shown.document, shown.row.version, shown.row
     name = f"monthly_{year}-{month:02d}_v{version}"
-    return await _download(document.for_audience(wanted), fmt, name)
+    issue = monthly_issue(year, month, row, AUDIENCE_LABELS[wanted])
+    return await _download(document.for_audience(wanted), fmt, name, issue)
 
 
 async def _monthly_change(request: Request, change) -> Response:

@@ -180,7 +180,8 @@ def sections(
             "従事者",
             headings,
             _rows(staffing, columns),
-            note="当月計・年度累計は各回の人数の合計(延べ)。",
+            # Only a report with more than one column has sums to explain (the summary has one).
+            note="当月計・年度累計は各回の人数の合計(延べ)。" if len(columns) > 1 else "",
         ),
         Table("safety", "利用規約違反・トラブル等", headings, _rows(safety, columns)),
     )

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from console.core import forms
 from console.core.errors import Refused
 from console.core.pages import page, refuse, result
+from console.core.templating import jst_date
 from console.live.models import Meetup
 from console.schedule import duedates, jobs
 from console.security.auth import guarded
@@ -139,7 +140,7 @@ async def create(request: Request) -> Response:
         return refuse(request, refused.message, refused.status)
     jobs.schedule(request.app.state.scheduler, meetup)
     await jobs.catch_up(meetup_id=meetup.id)  # a same-day session whose doors time has passed
-    message = f"{meetup.date:%Y-%m-%d} の{MeetupKind(meetup.kind).label}を作成しました。"
+    message = f"{jst_date(meetup.date)}の{MeetupKind(meetup.kind).label}を作成しました。"
     response = result(request, " ".join([message, *warnings]))
     if not warnings:
         response.headers["HX-Redirect"] = f"/schedule?month={meetup.date:%Y-%m}"

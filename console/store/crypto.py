@@ -3,12 +3,13 @@
 A value is stored as `v1:<key id>:<base64(nonce | ciphertext+tag)>`; the column's name is the
 associated data, so a ciphertext copied into another column does not decrypt. Keys come from
 `DATA_KEYS` ("id:base64,id:base64", the first one current) or from the key file
-`DATA_KEY_FILE` (JSON, mode 0600), which `python -m console demo` creates when missing.
-`rotate` re-encrypts every encrypted column under a new key and drops the old ones.
+`DATA_KEY_FILE` (JSON, mode 0600), which `python -m console init` (or `demo`) creates. A key
+is named by its id and its `fingerprint` (a hash that reveals nothing of it); the database
+records the fingerprints of its keys (`console.store.datakeys`, which also rotates them).
 
 Values that must be found again (a participant's code, a login id being throttled) are
 stored encrypted beside a *blind index*: HMAC-SHA256 under a separate index key, which
-`rotate` keeps (the key file's `index`, or `DATA_INDEX_KEY` beside `DATA_KEYS`). A column
+rotation keeps (the key file's `index`, or `DATA_INDEX_KEY` beside `DATA_KEYS`). A column
 declared with `info={"blind_index_of": "<column>"}` holds the index of that column.
 """
 
@@ -68,6 +69,14 @@ class Keyring:
             raise KeyError_(f"unknown format for {context}")
         return cipher.decrypt(raw[:12], raw[12:], context.encode()).decode()
 
+    def data_fingerprints(self) -> dict[str, str]:
+        """Each data key's fingerprint, and its id."""
+        return {fingerprint(key, kind="data"): key_id for key_id, key in self.keys.items()}
+
+    @property
+    def index_fingerprint(self) -> str:
+        return fingerprint(self.index, kind="index")
+
     def to_json(self) -> str:
         keys = {k: base64.b64encode(v).decode() for k, v in self.keys.items()}
         index = base64.b64encode(self.index).decode()
@@ -83,13 +92,33 @@ class Keyring:
         )
 
 
+def fingerprint(key: bytes, *, kind: str) -> str:
+    """A key's public name: SHA-256 over a label and the key. It tells two keys apart and
+    reveals nothing of either (a key is 32 random bytes)."""
+    label = f"session-console {kind} key fingerprint\0".encode()
+    return hashlib.sha256(label + key).hexdigest()[:32]
+
+
+def source() -> str:
+    """Where the keys come from, for messages."""
+    return "DATA_KEYS" if settings.DATA_KEYS else str(settings.DATA_KEY_FILE)
+
+
+def missing_key_message(path: Path) -> str:
+    return (
+        f"データ暗号鍵がありません: {path}(python -m console init で作成するか、DATA_KEY_FILE か"
+        f" DATA_KEYS を設定してください) / no data key at {path}: run `python -m console init`"
+        " or set DATA_KEY_FILE or DATA_KEYS"
+    )
+
+
 def new_key_id() -> str:
     return secrets.token_hex(4)
 
 
 def write_key_file(path: Path, keyring: Keyring) -> None:
     """Replace the key file atomically and durably, mode 0600 from the first byte."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -109,10 +138,7 @@ def create_key_file(path: Path) -> bool:
     """Create a key file with one fresh key unless it exists. True when created."""
     if path.exists():
         return False
-    kid = new_key_id()
-    write_key_file(
-        path, Keyring(current=kid, keys={kid: AESGCM.generate_key(256)}, index=new_index_key())
-    )
+    write_key_file(path, new_keyring())
     return True
 
 
@@ -121,30 +147,63 @@ def new_index_key() -> bytes:
 
 
 def load() -> Keyring:
+    """The keys from DATA_KEYS or the key file; KeyError_ (one line, for the operator) when
+    they are missing, readable by others or malformed."""
     if settings.DATA_KEYS:
-        pairs = [item.split(":", 1) for item in str(settings.DATA_KEYS).split(",") if item.strip()]
-        keys = {kid.strip(): base64.b64decode(value) for kid, value in pairs}
         if not settings.DATA_INDEX_KEY:
             raise KeyError_(
                 "DATA_KEYS を使う場合は DATA_INDEX_KEY(32バイトの鍵を base64 で)も設定してください。"
+                " / DATA_KEYS needs DATA_INDEX_KEY too"
             )
-        index = base64.b64decode(str(settings.DATA_INDEX_KEY))
-        return Keyring(current=pairs[0][0].strip(), keys=keys, index=index)
+        try:
+            return parse_keys(str(settings.DATA_KEYS), str(settings.DATA_INDEX_KEY))
+        except ValueError as error:
+            raise KeyError_(
+                "DATA_KEYS か DATA_INDEX_KEY の形式が正しくありません(id:base64,… と base64)。"
+                " / DATA_KEYS or DATA_INDEX_KEY is malformed"
+            ) from error
     path = Path(settings.DATA_KEY_FILE)
     if not path.exists():
-        raise KeyError_(
-            f"データ暗号鍵がありません: {path}(DATA_KEYS か DATA_KEY_FILE を設定するか、"
-            "python -m console demo で作成してください)"
-        )
+        raise KeyError_(missing_key_message(path))
     if path.stat().st_mode & 0o077:
         raise KeyError_(
             f"データ暗号鍵のファイル {path} は所有者以外も読めます。chmod 600 にしてください。"
+            f" / the key file {path} is readable by others: chmod 600 it"
         )
-    ring = Keyring.from_json(path.read_text())
+    try:
+        ring = Keyring.from_json(path.read_text())
+    except (ValueError, KeyError, TypeError) as error:
+        raise KeyError_(
+            f"データ暗号鍵のファイル {path} を読めません。 / the key file {path} is malformed"
+        ) from error
     if not ring.index:  # a key file from before blind indexes: give it its index key once
         ring = Keyring(current=ring.current, keys=ring.keys, index=new_index_key())
         write_key_file(path, ring)
     return ring
+
+
+def parse_keys(data_keys: str, index_key: str) -> Keyring:
+    """`id:base64,…` (the first current) and the index key's base64, as DATA_KEYS and
+    DATA_INDEX_KEY give them; ValueError when malformed."""
+    pairs = [item.strip().split(":", 1) for item in data_keys.split(",") if item.strip()]
+    if not pairs or any(len(pair) != 2 or not pair[0] for pair in pairs):
+        raise ValueError("expected id:base64,…")
+    keys = {kid: base64.b64decode(value, validate=True) for kid, value in pairs}
+    index = base64.b64decode(index_key, validate=True)
+    if any(len(key) not in (16, 24, 32) for key in keys.values()) or len(index) < 16:
+        raise ValueError("AES keys are 16, 24 or 32 bytes; the index key at least 16")
+    return Keyring(current=pairs[0][0], keys=keys, index=index)
+
+
+def environment_lines(ring: Keyring) -> list[str]:
+    """`ring` as the DATA_KEYS and DATA_INDEX_KEY settings that `parse_keys` reads."""
+    keys = ",".join(f"{kid}:{base64.b64encode(key).decode()}" for kid, key in ring.keys.items())
+    return [f"DATA_KEYS={keys}", f"DATA_INDEX_KEY={base64.b64encode(ring.index).decode()}"]
+
+
+def new_keyring() -> Keyring:
+    kid = new_key_id()
+    return Keyring(current=kid, keys={kid: AESGCM.generate_key(256)}, index=new_index_key())
 
 
 _keyring: Keyring | None = None
@@ -212,32 +271,6 @@ def encrypted_columns() -> list:
     ]
 
 
-def rotate(engine) -> str:
-    """Re-encrypt every encrypted value under a new key, then forget the old keys.
-
-    Safe to interrupt and to run beside live servers: the key file keeps old and new keys
-    (servers re-read it) until a final pass finds no value left under an old key; a lock file
-    keeps two rotations from running at once. Returns the new key id.
-    """
-    import fcntl
-
-    if settings.DATA_KEYS:
-        raise KeyError_("DATA_KEYS で鍵を渡している場合は、鍵の入れ替えを手作業で行ってください。")
-    path = Path(settings.DATA_KEY_FILE)
-    with open(path.with_suffix(".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        old = load()
-        kid = new_key_id()
-        both = Keyring(
-            current=kid, keys={**old.keys, kid: AESGCM.generate_key(256)}, index=old.index
-        )
-        write_key_file(path, both)
-        while _reencrypt_stragglers(engine, both, kid):
-            pass  # a server may have written under the old key meanwhile: go again
-        write_key_file(path, Keyring(current=kid, keys={kid: both.keys[kid]}, index=old.index))
-    return kid
-
-
 @dataclass(frozen=True)
 class _Context:
     """The associated data of a column's values: fixed, or the row's own (`row_sealed`)."""
@@ -249,7 +282,7 @@ class _Context:
         return ":".join((self.fixed, *parts))
 
 
-def _sealed_columns() -> list:
+def sealed_columns() -> list:
     """Every encrypted column, with how to build each value's associated data."""
     from sqlmodel import SQLModel
 
@@ -260,31 +293,3 @@ def _sealed_columns() -> list:
                 fixed, key_column = column.info["row_sealed"]
                 found.append((table, column, _Context(fixed, (key_column,))))
     return found
-
-
-def _reencrypt_stragglers(engine, ring: Keyring, kid: str) -> int:
-    """Re-encrypt every value not yet under `kid`; returns how many there were."""
-    from sqlalchemy import String, select, type_coerce, update
-
-    from console.store.db import transaction
-
-    done = 0
-    prefix = f"{PREFIX}:{kid}:"
-    for table, column, context_of in _sealed_columns():
-        raw = type_coerce(column, String)
-        (key,) = table.primary_key.columns  # every table with encrypted values has a one-column key
-        extra = [table.c[name] for name in context_of.columns]
-        with transaction(engine) as db:
-            rows = db.execute(
-                select(key, raw, *extra).where(column.is_not(None), ~raw.startswith(prefix))
-            ).all()
-            for row_id, token, *parts in rows:
-                context = context_of(*parts)
-                sealed = ring.encrypt(ring.decrypt(token, context=context), context=context)
-                db.execute(
-                    update(table)
-                    .where(key == row_id)
-                    .values({column.name: type_coerce(sealed, String)})
-                )
-                done += 1
-    return done

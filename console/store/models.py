@@ -22,3 +22,14 @@ class OutboxMessage(SQLModel, table=True):
     attempts: int = 0
     last_error: str | None = Field(default=None, max_length=500)
     sent_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class DataKey(SQLModel, table=True):
+    """A key that encrypted this database's values (`data`) or computed its blind indexes
+    (`index`), known by id and fingerprint only: the key itself never enters the database.
+    Checked before the console serves or rotates (`console.store.datakeys`)."""
+
+    fingerprint: str = Field(primary_key=True, max_length=64)
+    kind: str = Field(max_length=8)
+    key_id: str = Field(max_length=64)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -3,6 +3,9 @@
 A message is claimed by moving its next attempt into the future (one atomic UPDATE), so
 two workers never send it at once; it is marked sent only after the SMTP server accepted
 it. Failures are retried with exponential backoff, forever: nothing queued is dropped.
+A message that cannot be sent because the console is not configured for it yet (no
+SMTP_HOST, no address) is not a failed attempt: it says why it waits and stays due, so it
+goes out on the first round once the setting is there, not an hour of backoff later.
 Each message carries a Message-ID derived from its row, so a receiver can recognise the
 rare resend after a crash between "accepted" and "marked sent".
 """
@@ -14,7 +17,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -26,6 +29,9 @@ from console.store.models import OutboxMessage
 log = logging.getLogger(__name__)
 CLAIM = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=1)
+NO_SMTP = "メールサーバー(SMTP_HOST)が設定されていません"
+NO_ADDRESS = "送信先アドレスが設定されていません"
+_released = False  # messages backed off for want of configuration made due (once per process)
 
 
 def enqueue(db: Session, *, key: str, to_addr: str, subject: str, body: str) -> None:
@@ -49,12 +55,48 @@ def _claim(engine: Engine, message_id: int) -> OutboxMessage | None:
         return db.get(OutboxMessage, message_id) if claimed else None
 
 
+def _waiting_for(to_addr: str) -> str | None:
+    """The setting a message waits for before it can be sent, if any."""
+    if not settings.SMTP_HOST:
+        return NO_SMTP
+    if not (to_addr or settings.WARD_REPORT_ADDRESS):
+        return NO_ADDRESS
+    return None
+
+
+def _note_waiting(engine: Engine, message_id: int, reason: str) -> None:
+    with transaction(engine) as db:
+        db.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                or_(col(OutboxMessage.last_error).is_(None), OutboxMessage.last_error != reason),
+            )
+            .values(last_error=reason)
+        )
+
+
+def _release_waiting(engine: Engine) -> None:
+    """Messages that an earlier process backed off because a setting was missing (before
+    such messages stayed due) are due now, if the setting is there."""
+    global _released
+    if _released or not settings.SMTP_HOST:
+        return
+    reasons = [NO_SMTP] + ([NO_ADDRESS] if settings.WARD_REPORT_ADDRESS else [])
+    with transaction(engine) as db:
+        db.execute(
+            update(OutboxMessage)
+            .where(
+                col(OutboxMessage.sent_at).is_(None),
+                or_(*(col(OutboxMessage.last_error).contains(r) for r in reasons)),
+            )
+            .values(next_attempt_at=utcnow())
+        )
+    _released = True
+
+
 def _send(message: OutboxMessage) -> None:
     to_addr = message.to_addr or settings.WARD_REPORT_ADDRESS
-    if not settings.SMTP_HOST:
-        raise RuntimeError("メールサーバー(SMTP_HOST)が設定されていません")
-    if not to_addr:
-        raise RuntimeError("送信先アドレスが設定されていません")
     email = EmailMessage()
     email["From"] = settings.MAIL_FROM
     email["To"] = to_addr
@@ -77,15 +119,19 @@ def _send(message: OutboxMessage) -> None:
 
 def deliver_due(engine: Engine) -> int:
     """Send every message whose time has come; returns how many were sent."""
+    _release_waiting(engine)
     with Session(engine) as db:
         due = db.exec(
-            select(OutboxMessage.id)
+            select(OutboxMessage.id, OutboxMessage.to_addr)
             .where(col(OutboxMessage.sent_at).is_(None), OutboxMessage.next_attempt_at <= utcnow())
             .order_by(OutboxMessage.id)
             .limit(50)
         ).all()
     sent = 0
-    for message_id in due:
+    for message_id, to_addr in due:
+        if reason := _waiting_for(to_addr):
+            _note_waiting(engine, message_id, reason)  # not an attempt: it stays due
+            continue
         message = _claim(engine, message_id)
         if message is None:
             continue  # another worker has it

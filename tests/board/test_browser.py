@@ -75,18 +75,19 @@ async def test_counsellors_move_appears_on_the_managers_board_without_reload(
 
 async def test_the_answer_shows_even_when_the_live_update_removed_the_form_first(browser, server):
     """The live frame that moves a row usually beats the HTTP answer of the form inside it."""
-    import asyncio
 
     page = await logged_in(browser, server, "support", 1)
 
+    person = page.locator("#people-exchange li.person").first
+    person_id = await person.get_attribute("id")
+
     async def answer_late(route):
         response = await route.fetch()
-        await asyncio.sleep(0.5)  # by now the websocket frame has removed the row
+        # Held back until the websocket frame has moved the row (and removed the form).
+        await page.locator(f"#people-info #{person_id}").wait_for()
         await route.fulfill(response=response)
 
     await page.route("**/commands/move", answer_late)
-    person = page.locator("#people-exchange li.person").first
-    person_id = await person.get_attribute("id")
     await person.locator("summary").click()
     await person.get_by_role("button", name="→ 情報提供スペース").click()
     await page.locator(f"#people-info #{person_id}").wait_for()
@@ -120,6 +121,10 @@ async def test_an_open_row_stays_open_and_focused_when_someone_else_updates_it(
 
 async def test_duty_note_and_entry_from_the_keyboard(browser, server, staff):
     page = await logged_in(browser, server, "facilitator", 1)
+    await page.keyboard.press("Alt+KeyN")  # one keystroke opens the duty and entry tab
+    tab = page.get_by_role("tab", name=re.compile("勤務・入室"))
+    assert await tab.get_attribute("aria-selected") == "true"
+    assert await page.evaluate("document.activeElement.id") == "tab-duty"
     await page.get_by_label("配置", exact=True).select_option("exchange")
     await page.get_by_role("button", name="配置変更").focus()
     await page.keyboard.press("Enter")
@@ -129,6 +134,7 @@ async def test_duty_note_and_entry_from_the_keyboard(browser, server, staff):
         .wait_for()
     )
 
+    await page.keyboard.press("Alt+KeyR")  # the staff channel
     await page.get_by_label("メモ", exact=True).fill("<b>太字ではない</b> 連絡です")
     await page.get_by_role("button", name="送信").click()
     note = page.locator("#notes-list li").first
@@ -136,6 +142,7 @@ async def test_duty_note_and_entry_from_the_keyboard(browser, server, staff):
     assert "<b>太字ではない</b>" in await note.locator(".text").inner_text()
     assert await page.get_by_label("メモ", exact=True).input_value() == ""  # the form was reset
 
+    await page.keyboard.press("Alt+KeyN")
     await page.get_by_label("参加者ID").fill("NOSUCH")
     await page.get_by_role("button", name="入室", exact=True).click()
     alert = page.get_by_role("alert")
@@ -172,6 +179,7 @@ async def test_a_screen_that_lost_its_server_catches_up_on_reconnect(browser, tm
             state = eventlog.apply(state, appended.event)
         srv.start()
         await page.locator("#live-connection[data-state=open]").wait_for(timeout=20_000)
+        await page.keyboard.press("Alt+KeyR")  # the staff channel's tab
         notes = page.locator("#notes-list li")
         await notes.filter(has_text="切断中の連絡2").wait_for()
         texts = await notes.locator(".text").all_inner_texts()
@@ -197,6 +205,7 @@ async def test_flag_warn_exit_and_block_across_two_screens(browser, server, staf
     row_id = f"person-{person.id}"
 
     # The counsellor goes on duty and flags the participant from their row.
+    await counsellor.get_by_role("tab", name=re.compile("勤務・入室")).click()
     await counsellor.get_by_label("配置", exact=True).select_option("exchange")
     await counsellor.get_by_role("button", name="勤務開始").click()
     row = counsellor.locator(f"#{row_id}")
@@ -220,14 +229,22 @@ async def test_flag_warn_exit_and_block_across_two_screens(browser, server, staf
     # Forced exit from the row, then the block from the moderation panel.
     mrow = manager.locator(f"#{row_id}")
     await mrow.locator("summary").click()
-    await mrow.get_by_label("強制退室の理由(即時の場合は必須)").fill("通告後も罵倒が続いた")
+    await mrow.get_by_label("強制退室の理由").fill("通告後も罵倒が続いた")
     await mrow.get_by_role("button", name="強制退室").click()
+    dialog = manager.get_by_role("dialog", name="強制退室の確認")
+    assert person.display_name in await dialog.inner_text()
+    await dialog.get_by_role("button", name="強制退室する").click()
     await manager.locator("#command-result").filter(has_text="強制退室を記録しました").wait_for()
     await counsellor.locator(f"#{row_id}").wait_for(state="detached")
     await manager.locator(f"#{row_id}").wait_for(state="detached")
     exited = manager.locator("#moderation-panel .exited li").filter(has_text=person.code)
     await exited.get_by_label("ブロックの理由").fill("繰り返しの暴言")
     await exited.get_by_role("button", name="ブロック").click()
+    await (
+        manager.get_by_role("dialog", name="ブロックの確認")
+        .get_by_role("button", name="ブロックする")
+        .click()
+    )
     await exited.locator(".badge.blocked").wait_for()
     timeline = await counsellor.locator("#timeline-list").inner_text()
     assert "強制退室となりました" in timeline

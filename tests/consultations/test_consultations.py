@@ -12,7 +12,16 @@ from console.consultations.models import ConsultationRecord, Handoff
 from console.security.models import AuditEntry
 from console.store import crypto
 from console.store.models import OutboxMessage
-from tests.conftest import ROOT, Staff, new_meetup, new_participant, seed, start_with_mail, wait_for
+from tests.conftest import (
+    ROOT,
+    Staff,
+    new_meetup,
+    new_participant,
+    seed,
+    sent,
+    start_with_mail,
+    wait_for,
+)
 from tests.smtp import start_smtp
 
 HELPLINE = "hikikomori-helpline@example.org"
@@ -99,7 +108,8 @@ def test_handoff_needs_a_second_person_and_arrives_once_with_the_minimal_summary
             handoff = db.exec(select(Handoff).where(Handoff.record_id == record.id)).one()
         same = record_command(counsellor, record.id, "handoff_confirm", handoff_id=str(handoff.id))
         assert same.status_code == 422 and "別の職員" in same.text
-        time.sleep(0.6)  # several outbox rounds: nothing unconfirmed goes out
+        with Session(engine) as db:  # nothing unconfirmed is even queued, so none goes out
+            assert db.exec(select(OutboxMessage)).all() == []
         assert inbox.messages == []
         other = Staff(srv, "counsellor2")
         assert (
@@ -108,9 +118,8 @@ def test_handoff_needs_a_second_person_and_arrives_once_with_the_minimal_summary
             ).status_code
             == 200
         )
-        message = wait_for(lambda: inbox.messages and inbox.messages[0])
-        time.sleep(0.6)
-        assert len(inbox.messages) == 1
+        sent(engine, f"handoff:{handoff.id}")
+        [message] = inbox.messages
         assert message["To"] == HELPLINE and f"H-{handoff.id}" in message["Subject"]
         body = message.get_content()
         assert "家族関係" in body and "30代" in body
@@ -144,8 +153,7 @@ def test_with_smtp_down_the_handoff_waits_and_is_delivered_exactly_once(world):
     assert "送信待ち" in counsellor.http.get(f"/consultations/{record.id}").text
     controller, inbox = start_smtp(smtp_port)
     try:
-        wait_for(lambda: inbox.messages)
-        time.sleep(1.0)
+        sent(engine, f"handoff:{handoff.id}")
         assert len(inbox.messages) == 1
         assert SECRET in inbox.messages[0].get_content()  # opted in this time
     finally:
@@ -264,7 +272,7 @@ def test_invalid_helpline_address_or_no_consent_prepares_nothing(world):
     save(counsellor, record.id, helpline_consent="")
     no_consent = record_command(counsellor, record.id, "handoff_prepare", to_addr=HELPLINE)
     assert no_consent.status_code == 422 and "同意していない" in no_consent.text
-    save(counsellor, record.id)
+    assert save(counsellor, record.id, amend_reason="同意を確認し直した").status_code == 200
     bad = record_command(counsellor, record.id, "handoff_prepare", to_addr="helpline at example")
     assert bad.status_code == 422 and "宛先メールアドレスの形式が正しくありません。" in bad.text
     with Session(engine) as db:
@@ -276,7 +284,10 @@ def test_consent_withdrawn_after_preparing_stops_the_send(world):
     _meetup_id, counsellor, record = consult(engine, srv)
     save(counsellor, record.id)
     record_command(counsellor, record.id, "handoff_prepare", to_addr=HELPLINE)
-    save(counsellor, record.id, helpline_consent="")  # the participant changed their mind
+    withdrawn = save(
+        counsellor, record.id, helpline_consent="", amend_reason="参加者が同意を取り消した"
+    )  # the participant changed their mind
+    assert withdrawn.status_code == 200
     with Session(engine) as db:
         handoff = db.exec(select(Handoff).where(Handoff.record_id == record.id)).one()
     refused = record_command(
@@ -355,3 +366,42 @@ def test_a_key_file_others_can_read_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(settings, "DATA_KEY_FILE", str(key_file))
     with pytest.raises(crypto.KeyError_, match="chmod 600"):
         crypto.load()
+
+
+def test_a_complete_record_is_read_only_until_amended_with_a_reason(world):
+    from console.consultations.events import ConsultationRecordSaved
+    from console.live import eventlog
+
+    srv, engine, _, _ = world
+    meetup_id, counsellor, record = consult(engine, srv)
+    draft = counsellor.http.get(f"/consultations/{record.id}").text
+    assert "下書き保存" in draft and 'name="content"' in draft
+    assert save(counsellor, record.id).status_code == 200  # completed
+    page = counsellor.http.get(f"/consultations/{record.id}").text
+    assert "下書き保存" not in page and "記録を完成" not in page
+    assert SECRET in re.search(r'<dl class="record">.*?</dl>', page, re.S).group(0)
+    amend = re.search(r'<details class="amend">.*?</details>', page, re.S).group(0)
+    assert "<summary>修正する</summary>" in amend and 'name="amend_reason"' in amend
+    outside = page.replace(amend, "")
+    assert "<textarea" not in outside.split('id="handoff-h"')[0]  # nothing to type in, above
+
+    no_reason = save(counsellor, record.id, answer="窓口を案内した(訂正)")
+    assert no_reason.status_code == 422 and "修正の理由を入力してください" in no_reason.text
+    back_to_draft = save(counsellor, record.id, complete="0", amend_reason="誤り")
+    assert back_to_draft.status_code == 422 and "下書きに戻せません" in back_to_draft.text
+    fixed = save(
+        counsellor, record.id, answer="窓口を案内した(訂正)", amend_reason="回答の記入漏れ"
+    )
+    assert fixed.status_code == 200, fixed.text
+    page = counsellor.http.get(f"/consultations/{record.id}").text
+    assert "窓口を案内した(訂正)" in page
+    history = re.search(r'<ul class="amendments".*?</ul>', page, re.S).group(0)
+    assert "回答の記入漏れ" in history and "相談員 鈴木" in history
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日\(.\) \d\d:\d\d", history)
+    with Session(engine) as db:
+        saves = eventlog.recent(
+            db, meetup_id, upto=10**6, limit=10, type_=ConsultationRecordSaved.type
+        )
+    assert [e.body.amend_reason for e in reversed(saves)] == ["", "回答の記入漏れ"]
+    timeline = Staff(srv, "manager").http.get(f"/meetups/{meetup_id}").text
+    assert f"相談記録 C-{record.id} を修正しました" in timeline

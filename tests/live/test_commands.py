@@ -161,7 +161,7 @@ def test_permission_for_every_command_and_role(server, staff, engine, name, role
         "consult_cancel": {"request_seq": cancel_seq},
         "consult_take": {"request_seq": take_seq, "room": "1"},
         "consult_end": {"room": "2", "to_space": "rest"},
-        "record_save": record_form,
+        "record_save": {**record_form, "amend_reason": "記入漏れを補った"},  # complete above
         "handoff_prepare": {"record_id": str(record.id), "to_addr": "helpline@example.org"},
         "handoff_confirm": {"handoff_id": str(handoff.id)},
         "handoff_phone": {

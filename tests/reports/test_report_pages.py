@@ -144,3 +144,66 @@ def test_closing_a_session_keeps_its_figures_for_the_reports(staff, engine):
         kept = db.get(FiguresCache, meetup_id)
         assert kept is not None and kept.last_seq == db.get(Meetup, meetup_id).last_seq
         assert len(SessionFigures.from_json(kept.data).participants) == 1
+
+
+def pdf_text(data: bytes) -> str:
+    import pypdf
+
+    return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def pdf_fonts(data: bytes) -> set[str]:
+    import pypdf
+
+    fonts = set()
+    for page in pypdf.PdfReader(io.BytesIO(data)).pages:
+        used = page["/Resources"]["/Font"]
+        fonts |= {str(used[key].get_object()["/BaseFont"]) for key in used}
+    return fonts
+
+
+def test_every_pdf_says_what_it_is_when_it_was_made_by_whom_and_for_whom(staff, closed):
+    manager, ward = staff("manager"), staff("ward")
+    base = "/monthly/2024/9"
+    assert form(manager, f"{base}/text", notable="", ward_items="").status_code == 303
+    assert form(manager, f"{base}/finalise", version="1").status_code == 303
+    pdfs = {
+        "summary": ward.http.get(f"/meetups/{closed}/summary.pdf"),
+        "draft": manager.http.get("/monthly/2024/8/v1.pdf?for=ward"),
+        "final": ward.http.get(f"{base}/v1.pdf"),
+    }
+    for kind, response in pdfs.items():
+        assert response.status_code == 200, (kind, response.text[:200])
+        text = pdf_text(response.content)
+        flat = re.sub(r"\s", "", text)
+        assert "版" in text and "作成日" in text and "対象期間" in text, kind
+        assert ("下書き" if kind == "draft" else "確定") in text, kind
+        assert "港区保健福祉支援部生活福祉調整課御中" in flat, kind  # the addressee (a setting)
+        assert "発行受託事業者" in flat, kind  # the issuing operator (a setting)
+        assert re.search(r"(?<!\d)1 / \d+", text), kind  # 「1 / 3」
+        assert all("Noto-Sans-CJK-JP" in font for font in pdf_fonts(response.content)), kind
+    assert re.search(
+        r"確定\(\d{4}年\d{1,2}月\d{1,2}日\(.\) \d\d:\d\d 開催終了\)",
+        pdf_text(pdfs["summary"].content),
+    )
+    assert re.search(
+        r"確定\(\d{4}年\d{1,2}月\d{1,2}日\(.\) \d\d:\d\d 確定\)", pdf_text(pdfs["final"].content)
+    )
+    assert "2024年9月1日(日)〜2024年9月30日(月)" in pdf_text(pdfs["final"].content)
+
+
+def test_the_ward_sees_only_months_with_a_finalised_report(staff):
+    manager, ward = staff("manager"), staff("ward")
+    base = "/monthly/2023/5"
+    assert form(manager, f"{base}/text", notable="", ward_items="").status_code == 303
+    assert form(manager, f"{base}/finalise", version="1").status_code == 303
+    theirs = ward.http.get("/monthly?fy=2023").text
+    assert 'href="/monthly/2023/5"' in theirs and "第1版 確定" in theirs
+    assert 'href="/monthly/2023/4"' not in theirs and 'href="/monthly/2024/3"' not in theirs
+    for month in re.findall(r'href="/monthly/(\d{4}/\d{1,2})"', theirs):
+        assert ward.http.get(f"/monthly/{month}").status_code == 200  # no link leads to a 404
+    mine = manager.http.get("/monthly?fy=2023").text
+    assert 'href="/monthly/2023/4"' in mine and 'href="/monthly/2024/3"' in mine
+    assert "確定した月次報告書はまだありません" in ward.http.get("/monthly?fy=2022").text
+    assert form(manager, f"{base}/correct", reason="数値の確認").status_code == 303
+    assert "第1版 確定" in ward.http.get("/monthly?fy=2023").text  # not the draft correction

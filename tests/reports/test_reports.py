@@ -27,6 +27,7 @@ from console.reports import exports, monthly
 from console.reports.documents import SMALL, differences
 from console.reports.figures import SessionFigures, session_figures
 from console.reports.inputs import figures_of, staff_roster
+from console.reports.issue import DRAFT, Issue
 from console.reports.models import FiguresCache, MonthlyReport
 from console.reports.monthly_document import FreeText, build_monthly
 from console.reports.summary import build_summary
@@ -185,6 +186,9 @@ def test_publication_shows_small_counts_as_under_three_and_the_others_exact(worl
     assert ward.texts == () and public.texts == ()  # staff notes are the manager's alone
 
 
+ISSUE = Issue(period="2025年10月19日(日) 14:00〜17:00", version="第1版", state=DRAFT)
+
+
 def pdf_text(data: bytes) -> str:
     return "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(data)).pages)
 
@@ -206,7 +210,7 @@ def test_no_personal_data_in_ward_or_publication_exports(world, audience):
         for data, text in (
             (exports.to_csv(shown), exports.to_csv(shown).decode("utf-8-sig")),
             (exports.to_xlsx(shown), xlsx_text(exports.to_xlsx(shown))),
-            (exports.to_pdf(shown), pdf_text(exports.to_pdf(shown))),
+            (exports.to_pdf(shown, ISSUE), pdf_text(exports.to_pdf(shown, ISSUE))),
         ):
             assert len(data) > 200
             for secret in secrets:
@@ -244,7 +248,7 @@ def test_xlsx_opens_with_openpyxl_one_sheet_per_section(world):
 
 
 def test_pdf_is_a4_with_the_japanese_title_as_text_and_renders(world, tmp_path):
-    data = exports.to_pdf(summary(world).for_audience("ward"))
+    data = exports.to_pdf(summary(world).for_audience("ward"), ISSUE)
     reader = pypdf.PdfReader(io.BytesIO(data))
     box = reader.pages[0].mediabox
     assert (round(float(box.width) * 25.4 / 72), round(float(box.height) * 25.4 / 72)) == (210, 297)
@@ -425,3 +429,15 @@ def test_a_closed_sessions_figures_are_kept_and_equal_a_fresh_fold_of_its_log(wo
         )
         assert SessionFigures.from_json(kept.data) == fresh == first
         assert figures_of(db, db.get(Meetup, main), staff_roster(db)) == fresh
+
+
+def test_xlsx_prints_on_a4_fitted_to_the_width_with_its_headings_on_every_page(world):
+    book = load_workbook(io.BytesIO(exports.to_xlsx(summary(world))))
+    for sheet in book.worksheets:
+        assert int(sheet.page_setup.paperSize) == int(sheet.PAPERSIZE_A4)  # 9
+        assert sheet.page_setup.orientation == "portrait"
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+        assert int(sheet.page_setup.fitToWidth) == 1 and int(sheet.page_setup.fitToHeight) == 0
+        assert sheet.oddFooter.center.text == "&P / &N"
+    tables = [s for s in book.worksheets if s.title != "記述"]
+    assert tables and all(s.print_title_rows == "$1:$3" for s in tables)

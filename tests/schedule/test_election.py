@@ -101,12 +101,10 @@ def test_one_worker_runs_the_scheduler_and_another_takes_over_when_it_dies(tmp_p
             kind="system",
             what="音声が途切れた",
             actions="再接続を案内",
-            for_ward="音声が途切れたため再接続を案内しました。",
+            for_ward="音声が途切れたため、再接続を案内しました。",  # what the ward reads
         )
         assert incident.status_code == 200, incident.text
-        wait_for(
-            lambda: any("報告内容: 音声が途切れたため" in m.get_content() for m in inbox.messages)
-        )
+        wait_for(lambda: any("音声が途切れたため、" in m.get_content() for m in inbox.messages))
         assert all(m["To"] == WARD for m in inbox.messages)
     finally:
         controller.stop()

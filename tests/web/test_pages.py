@@ -1,0 +1,47 @@
+"""Pages that behave: error pages keep the menu and say what happened, the menu marks the
+current page, the calendar says which day is today."""
+
+import re
+
+
+def test_a_missing_page_keeps_the_menu_and_says_it_is_not_found(staff, server):
+    import httpx
+
+    manager = staff("manager")
+    missing = manager.http.get("/no/such/page")
+    assert missing.status_code == 404
+    assert "ページが見つかりません" in missing.text
+    assert 'aria-label="メインメニュー"' in missing.text and "ログアウト" in missing.text
+    assert "操作を完了できませんでした" not in missing.text
+    gone = manager.http.get("/consultations/987654")
+    assert gone.status_code == 404 and "ページが見つかりません" in gone.text
+    assert "相談記録が見つかりません" in gone.text and "ログアウト" in gone.text
+    anonymous = httpx.get(f"{server.url}/no/such/page")
+    assert anonymous.status_code == 404 and "ページが見つかりません" in anonymous.text
+    assert "ログアウト" not in anonymous.text and 'href="/login"' in anonymous.text
+
+
+def test_a_forbidden_page_keeps_the_menu_and_says_it_is_not_allowed(staff):
+    ward = staff("ward")
+    refused = ward.http.get("/blocks")
+    assert refused.status_code == 403
+    assert "権限がありません" in refused.text and "ページが見つかりません" not in refused.text
+    assert 'aria-label="メインメニュー"' in refused.text and "ログアウト" in refused.text
+    assert 'href="/monthly"' in refused.text  # the ward's own menu
+    assert 'href="/blocks"' not in refused.text
+
+
+def test_the_menu_marks_the_current_page(staff):
+    manager = staff("manager")
+    schedule = manager.http.get("/schedule").text
+    assert '<a href="/schedule" aria-current="page">年間予定</a>' in schedule
+    assert '<a href="/" aria-current' not in schedule
+    board = manager.http.get("/meetups/1").text
+    assert '<a href="/" aria-current="true">開催回一覧</a>' in board
+    assert len(re.findall(r"aria-current=", board.split("</nav>")[0])) == 1
+
+
+def test_the_calendar_marks_today_in_words(staff):
+    page = staff("facilitator").http.get("/schedule").text
+    today = re.search(r'<td class="[^"]*today[^"]*">(.*?)</td>', page, re.S).group(1)
+    assert "今日" in today
