@@ -14,7 +14,7 @@ from tests.intake.test_intake import application_of, issue, person_by_email, war
 from tests.smtp import start_smtp
 
 pytestmark = pytest.mark.browser
-AXE = ROOT / "tests" / "vendor" / "axe-core-4.14.1.min.js"
+AXE = ROOT / "tests" / "vendor" / "axe-4.14.1.min.js"
 
 
 @pytest.fixture
