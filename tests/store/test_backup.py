@@ -11,7 +11,16 @@ from sqlmodel import Session, select
 from console.live.models import EventRow
 from console.store import schema
 from console.store.db import libpq_dsn
-from tests.conftest import KEY_FILE, PG_URL, Staff, empty_postgres, make_server, run_console, seed
+from tests.conftest import (
+    KEY_FILE,
+    PG_URL,
+    Staff,
+    empty_postgres,
+    make_server,
+    needs,
+    run_console,
+    seed,
+)
 from tests.live_client import LiveClient
 
 
@@ -86,7 +95,7 @@ def test_backup_refuses_postgresql_and_an_existing_file(tmp_path):
 def test_pg_dump_and_pg_restore_bring_back_the_log_as_it_was(tmp_path):
     """The README's PostgreSQL commands, run as written."""
     if not (shutil.which("pg_dump") and shutil.which("pg_restore")):
-        pytest.skip("pg_dump/pg_restore are not installed")
+        needs("pg_dump and pg_restore", "PostgreSQL's client tools are not installed")
     engine = empty_postgres()
     try:
         seeded, _ = seed(PG_URL)
