@@ -51,7 +51,7 @@ def needs(what: str, reason: str):
     """Skip locally with a reason; in CI (CI set) a missing part is a failure, not a skip."""
     if os.environ.get("CI"):
         pytest.fail(f"{what} is required in CI: {reason}")
-    pytest.skip(f"{what} unavailable locally: {reason}")
+    pytest.skip(f"{what} unavailable locally: {reason}")  # reached only outside CI (see above)
 
 
 @dataclass
