@@ -58,6 +58,10 @@ CONSULTATION_TOPICS: list[str] = [
     if t.strip()
 ]
 
+FOLLOW_UP_DAYS: int = config("FOLLOW_UP_DAYS", cast=int, default=7)
+UNSHARED_AFTER_DAYS: int = config("UNSHARED_AFTER_DAYS", cast=int, default=3)
+HELPLINE_CONSENT_REQUIRED: bool = config("HELPLINE_CONSENT_REQUIRED", cast=bool, default=True)
+
 TZ = ZoneInfo("Asia/Tokyo")
 
 

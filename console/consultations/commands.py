@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from console import settings
 from console.consultations import events as ev
 from console.consultations.models import ConsultationRecord, Handoff
+from console.consultations.queries import shared
 from console.core import forms
 from console.core.errors import Refused
 from console.core.templating import jst_date
@@ -174,6 +175,9 @@ def save_record(form: Mapping[str, str], actor: Staff) -> Decide:
         record.age_bracket, record.gender = age, gender
         record.follow_up, record.helpline_consent, record.complete = follow_up, consent, complete
         record.updated_at, record.updated_by = utcnow(), actor.id
+        record.consent_required = settings.HELPLINE_CONSENT_REQUIRED
+        if complete and record.completed_at is None:
+            record.completed_at = record.updated_at
         db.add(record)
         return ev.ConsultationRecordSaved(
             record_id=record_id,
@@ -215,9 +219,29 @@ def _shareable(db: Session, state: LiveState, record_id: int) -> ConsultationRec
     record = _record(db, state, record_id)
     if not record.complete:
         raise Refused("相談記録を完成させてから共有してください。")
-    if not record.helpline_consent:
+    if record.consent_required is not False and not record.helpline_consent:
         raise Refused("参加者が窓口への共有に同意していないため、共有できません。")
     return record
+
+
+def waive_sharing(form: Mapping[str, str], actor: Staff) -> Decide:
+    record_id = forms.positive_id(form, "record_id", label="相談記録")
+    reason = forms.text(form, "reason", label="共有不要の理由", max_len=AMEND_MAX)
+
+    def decide(db: Session, state: LiveState) -> Body:
+        record = _record(db, state, record_id)
+        if not record.complete:
+            raise Refused("相談記録を完成させてから「共有不要」にしてください。")
+        if record.share_waived_at is not None:
+            raise Refused("この相談記録はすでに「共有不要」になっています。")
+        if shared(db, record_id) is not None:
+            raise Refused("この相談記録はすでに窓口へ共有済みです。")
+        record.share_waived_at, record.share_waived_by = utcnow(), actor.id
+        record.share_waived_reason = reason
+        db.add(record)
+        return ev.ShareWaived(record_id=record_id)
+
+    return decide
 
 
 def prepare_handoff(form: Mapping[str, str], actor: Staff) -> Decide:
@@ -364,4 +388,5 @@ COMMANDS: dict[str, Command] = {
         Action.HANDOFF, confirm_handoff, "宛先を確認しました。メールを送信します。"
     ),
     "handoff_phone": Command(Action.HANDOFF, phone_handoff, "電話での共有を記録しました。"),
+    "share_waive": Command(Action.HANDOFF, waive_sharing, "「共有不要」として記録しました。"),
 }

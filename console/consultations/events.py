@@ -92,6 +92,15 @@ class PhoneHandoffRecorded(Body):
     record_id: int
 
 
+@dataclass(frozen=True)
+class ShareWaived(Body):
+    """A complete record was marked 「共有不要」: it needs no sharing with the helpline (the
+    reason is kept, encrypted, on the record). Fields: record_id."""
+
+    type = "share_waived"
+    record_id: int
+
+
 EVENTS: tuple[type[Body], ...] = (
     ConsultationRequested,
     ConsultationCancelled,
@@ -101,4 +110,5 @@ EVENTS: tuple[type[Body], ...] = (
     HandoffPrepared,
     HandoffConfirmed,
     PhoneHandoffRecorded,
+    ShareWaived,
 )

@@ -31,6 +31,16 @@ class ConsultationRecord(SQLModel, table=True):
     answer: str | None = Field(default=None, sa_column=Column(Encrypted("consultation.answer")))
     updated_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     updated_by: int | None = Field(default=None, foreign_key="staff.id")
+    completed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    # The sharing policy in force when the record was saved: consent needed (None: before
+    # the policy was recorded, when it always was).
+    consent_required: bool | None = None
+    # 「共有不要」: the record needs no sharing with the helpline, and why.
+    share_waived_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    share_waived_by: int | None = Field(default=None, foreign_key="staff.id")
+    share_waived_reason: str | None = Field(
+        default=None, sa_column=Column(Encrypted("consultation.share_waived_reason"))
+    )
 
 
 class Handoff(SQLModel, table=True):

@@ -13,6 +13,7 @@ from console import settings
 from console.consultations.commands import minimal_summary
 from console.consultations.events import ConsultationRecordSaved
 from console.consultations.models import ConsultationRecord, Handoff
+from console.consultations.queries import shared, sharing
 from console.core.pages import page, refuse
 from console.live import eventlog
 from console.live.commands import command_response
@@ -26,7 +27,13 @@ from console.session.vocab import AgeBracket, Gender
 from console.store.db import transaction
 from console.store.models import OutboxMessage
 
-RECORD_COMMANDS = {"record_save", "handoff_prepare", "handoff_confirm", "handoff_phone"}
+RECORD_COMMANDS = {
+    "record_save",
+    "handoff_prepare",
+    "handoff_confirm",
+    "handoff_phone",
+    "share_waive",
+}
 
 
 def _audit(db, staff_id: int, action: str, target: str) -> None:
@@ -65,11 +72,19 @@ async def records(request: Request) -> Response:
                     Handoff.method == "email", col(Handoff.confirmed_by).is_(None)
                 )
             ).all()
-            return rows, pending
+            shares = sharing(db, [r.id for r, _, _ in rows if r.complete])
+            return rows, pending, shares
 
-    rows, pending = await run_in_threadpool(read)
+    rows, pending, shares = await run_in_threadpool(read)
     directory = await run_in_threadpool(request.app.state.hub.directory, 0)
-    return page(request, "consultations/records.html", rows=rows, pending=pending, d=directory)
+    return page(
+        request,
+        "consultations/records.html",
+        rows=rows,
+        pending=pending,
+        shares=shares,
+        d=directory,
+    )
 
 
 @guarded(Action.READ_RECORD)
@@ -98,12 +113,13 @@ async def record(request: Request) -> Response:
                 meetup,
                 [(h, mails.get(f"handoff:{h.id}")) for h in handoffs],
                 amendments(db, meetup, found.id),
+                shared(db, found.id),
             )
 
     found = await run_in_threadpool(read)
     if found is None:
         return refuse(request, "相談記録が見つかりません。", 404)
-    rec, person, meetup, handoffs, amended = found
+    rec, person, meetup, handoffs, amended, share = found
     directory = await run_in_threadpool(request.app.state.hub.directory, 0)
     return page(
         request,
@@ -113,6 +129,7 @@ async def record(request: Request) -> Response:
         meetup=meetup,
         handoffs=handoffs,
         amended=amended,
+        share=share,
         d=directory,
         topics=settings.CONSULTATION_TOPICS,
         summary=minimal_summary(rec),

@@ -37,7 +37,7 @@ def apply_consultation(state: LiveState, event: Recorded) -> LiveState:
             return replace(
                 state, rooms=without(state.rooms, room), present=with_present(state, moved)
             )
-        case ev.ConsultationRecordSaved() | ev.HandoffPrepared():
+        case ev.ConsultationRecordSaved() | ev.HandoffPrepared() | ev.ShareWaived():
             return state
         case ev.HandoffConfirmed() | ev.PhoneHandoffRecorded():
             return replace(state, handoffs=state.handoffs + 1)

@@ -51,6 +51,11 @@ class Action(StrEnum):
     ENTER_SURVEY_ANSWER = "enter_survey_answer"
     VIEW_SURVEY_RESULTS = "view_survey_results"
     READ_SURVEY_TEXT = "read_survey_text"
+    FOLLOW_UP = "follow_up"
+    OVERSEE_CARE = "oversee_care"
+    SUPPORT_PLAN = "support_plan"
+    LIAISON_PACK = "liaison_pack"
+    VIEW_CARE_COUNTS = "view_care_counts"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -115,6 +120,14 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ENTER_SURVEY_ANSWER: ON_SITE,
     Action.VIEW_SURVEY_RESULTS: frozenset({M, W}),
     Action.READ_SURVEY_TEXT: frozenset({M}),
+    # Care after the session (spec 6(2), 6(6), 6(9)): on-site staff own and close follow-ups;
+    # the manager oversees the overdue ones and exports the liaison pack; counsellors, support
+    # staff and the manager keep step-up plans; the ward sees counts only.
+    Action.FOLLOW_UP: ON_SITE,
+    Action.OVERSEE_CARE: frozenset({M}),
+    Action.SUPPORT_PLAN: frozenset({M, C, S}),
+    Action.LIAISON_PACK: frozenset({M}),
+    Action.VIEW_CARE_COUNTS: frozenset({M, W}),
 }
 
 

@@ -10,6 +10,9 @@ from starlette.routing import BaseRoute
 
 from console.board import routes as board_routes
 from console.board.board import BOARD
+from console.care import models as care_tables
+from console.care import routes as care_routes
+from console.care.domain import DOMAIN as CARE
 from console.consultations import models as consultation_tables
 from console.consultations import routes as consultation_routes
 from console.consultations.domain import DOMAIN as CONSULTATIONS
@@ -43,10 +46,11 @@ from console.surveys import models as survey_tables
 from console.surveys import routes as survey_routes
 from console.web import routes as web_routes
 
-DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, REPORTS)
+DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, REPORTS, CARE)
 
 # Every table, so that `migrate` creates them all and `rotate-key` finds every encrypted column.
 TABLES = (
+    care_tables,
     consultation_tables,
     intake_tables,
     log_tables,
@@ -67,6 +71,7 @@ ROUTES: list[BaseRoute] = [
     *moderation_routes.ROUTES,
     *consultation_routes.ROUTES,
     *intake_routes.ROUTES,
+    *care_routes.ROUTES,
     *survey_routes.ROUTES,
     *report_routes.ROUTES,
     *live_routes.ROUTES,

@@ -1,0 +1,54 @@
+"""Whether each complete record reached the helpline: shared (by email once a second person
+confirmed the recipient, or by phone), marked 「共有不要」 with a reason, or neither."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from console.consultations.models import ConsultationRecord, Handoff
+
+
+@dataclass(frozen=True)
+class Shared:
+    method: str  # email | phone
+    at: datetime
+
+
+def _done():
+    """Handoffs that count as shared: a confirmed email, or a phone call."""
+    return or_(Handoff.method == "phone", col(Handoff.confirmed_at).is_not(None))
+
+
+def shared(db: Session, record_id: int) -> Shared | None:
+    return sharing(db, [record_id]).get(record_id)
+
+
+def sharing(db: Session, record_ids: list[int]) -> dict[int, Shared]:
+    """The first completed handoff of each record that has one."""
+    found: dict[int, Shared] = {}
+    rows = db.exec(
+        select(Handoff).where(col(Handoff.record_id).in_(record_ids), _done()).order_by(Handoff.id)
+    )
+    for handoff in rows:
+        at = handoff.called_at if handoff.method == "phone" else handoff.confirmed_at
+        found.setdefault(handoff.record_id, Shared(handoff.method, at))
+    return found
+
+
+def unshared_count(db: Session, *, completed_before: datetime) -> int:
+    """Complete records finished before `completed_before`, neither shared nor marked
+    「共有不要」."""
+    finished = func.coalesce(ConsultationRecord.completed_at, ConsultationRecord.updated_at)
+    reached = select(Handoff.record_id).where(_done())
+    return db.exec(
+        select(func.count())
+        .select_from(ConsultationRecord)
+        .where(
+            col(ConsultationRecord.complete).is_(True),
+            finished < completed_before,
+            col(ConsultationRecord.share_waived_at).is_(None),
+            col(ConsultationRecord.id).not_in(reached),
+        )
+    ).one()

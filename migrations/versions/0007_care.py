@@ -1,0 +1,204 @@
+"""care: follow-ups, block decisions, step-up plans, sharing state
+
+Revision ID: 0007
+Revises: 0004
+Create Date: 2026-11-27 03:46:18.269990
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0007"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "blockdecision",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("meetup_id", sa.Integer(), nullable=False),
+        sa.Column("exit_seq", sa.Integer(), nullable=False),
+        sa.Column("exited_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("decided_by", sa.Integer(), nullable=True),
+        sa.Column("blocked", sa.Boolean(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["decided_by"],
+            ["staff.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["meetup_id"],
+            ["meetup.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("meetup_id", "exit_seq"),
+    )
+    with op.batch_alter_table("blockdecision", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_blockdecision_participant_id"), ["participant_id"], unique=False
+        )
+
+    op.create_table(
+        "followup",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("why", sa.String(length=16), nullable=False),
+        sa.Column("source", sa.String(length=48), nullable=True),
+        sa.Column("task", sa.Text(), nullable=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("due", sa.Date(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=True),
+        sa.Column("done_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("done_by", sa.Integer(), nullable=True),
+        sa.Column("outcome", sa.String(length=16), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["staff.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["done_by"],
+            ["staff.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["owner_id"],
+            ["staff.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("source"),
+    )
+    with op.batch_alter_table("followup", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_followup_due"), ["due"], unique=False)
+        batch_op.create_index(batch_op.f("ix_followup_owner_id"), ["owner_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_followup_participant_id"), ["participant_id"], unique=False
+        )
+
+    op.create_table(
+        "supportneed",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("summary", sa.Text(), nullable=False),
+        sa.Column("marked_by", sa.Integer(), nullable=False),
+        sa.Column("marked_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("cleared_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["marked_by"],
+            ["staff.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("supportneed", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_supportneed_participant_id"), ["participant_id"], unique=False
+        )
+
+    op.create_table(
+        "supportplan",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("participant_id", sa.Integer(), nullable=False),
+        sa.Column("wish", sa.String(length=16), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("slip_received", sa.Date(), nullable=True),
+        sa.Column("slip_for", sa.Text(), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.Integer(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["created_by"],
+            ["staff.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["participant_id"],
+            ["participant.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("supportplan", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_supportplan_participant_id"), ["participant_id"], unique=False
+        )
+
+    op.create_table(
+        "planstage",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("plan_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("on", sa.Date(), nullable=False),
+        sa.Column("result", sa.String(length=16), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("recorded_by", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["plan_id"],
+            ["supportplan.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by"],
+            ["staff.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("planstage", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_planstage_plan_id"), ["plan_id"], unique=False)
+
+    with op.batch_alter_table("consultationrecord", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("consent_required", sa.Boolean(), nullable=True))
+        batch_op.add_column(sa.Column("share_waived_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("share_waived_by", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("share_waived_reason", sa.Text(), nullable=True))
+        batch_op.create_foreign_key(
+            "fk_consultationrecord_share_waived_by", "staff", ["share_waived_by"], ["id"]
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("consultationrecord", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_consultationrecord_share_waived_by", type_="foreignkey")
+        batch_op.drop_column("share_waived_reason")
+        batch_op.drop_column("share_waived_by")
+        batch_op.drop_column("share_waived_at")
+        batch_op.drop_column("consent_required")
+        batch_op.drop_column("completed_at")
+
+    with op.batch_alter_table("planstage", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_planstage_plan_id"))
+
+    op.drop_table("planstage")
+    with op.batch_alter_table("supportplan", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_supportplan_participant_id"))
+
+    op.drop_table("supportplan")
+    with op.batch_alter_table("supportneed", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_supportneed_participant_id"))
+
+    op.drop_table("supportneed")
+    with op.batch_alter_table("followup", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_followup_participant_id"))
+        batch_op.drop_index(batch_op.f("ix_followup_owner_id"))
+        batch_op.drop_index(batch_op.f("ix_followup_due"))
+
+    op.drop_table("followup")
+    with op.batch_alter_table("blockdecision", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_blockdecision_participant_id"))
+
+    op.drop_table("blockdecision")
