@@ -56,7 +56,7 @@ async def change(request: Request, change, done: str, back: str) -> Response:
     return RedirectResponse(back, status_code=303)
 
 
-async def _read(request: Request, action: str, target: str, read):
+async def audited(request: Request, action: str, target: str, read):
     return await run_in_threadpool(
         audited_read, request.app.state.engine, request.state.staff.id, action, target, read
     )
@@ -70,7 +70,7 @@ async def mine(request: Request) -> Response:
         people = list(db.exec(select(Participant).order_by(Participant.id)).all())
         return queries.mine(db, staff_id), people, queries.owners(db)
 
-    rows, people, owners = await _read(request, "care.follow_ups.mine", f"staff:{staff_id}", read)
+    rows, people, owners = await audited(request, "care.follow_ups.mine", f"staff:{staff_id}", read)
     return page(
         request,
         "care/mine.html",
@@ -128,7 +128,7 @@ async def overdue(request: Request) -> Response:
     def read(db: Session):
         return queries.overdue(db, today=on), queries.pending_blocks(db), queries.owners(db)
 
-    rows, pending, owners = await _read(request, "care.follow_ups.overdue", "all", read)
+    rows, pending, owners = await audited(request, "care.follow_ups.overdue", "all", read)
     return page(
         request,
         "care/overdue.html",

@@ -4,7 +4,6 @@ left unshared with the helpline; a block decision after every forced exit."""
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import text, update
 from sqlmodel import Session, func, select
 
@@ -13,18 +12,8 @@ from console.consultations.models import ConsultationRecord
 from console.security.models import AuditEntry
 from console.security.models import Staff as StaffRow
 from console.settings import TZ
-from tests.conftest import Staff, make_server, new_meetup, new_participant, seed
+from tests.conftest import Staff, new_meetup, new_participant
 from tests.consultations.test_consultations import consult, record_command, save
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("care")
-    url = f"sqlite:///{tmp / 'care.db'}"
-    engine, _ = seed(url)
-    srv = make_server(url, tmp).start()
-    yield srv, engine
-    srv.stop()
 
 
 def post(staff: Staff, path: str, **form):
