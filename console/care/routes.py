@@ -2,7 +2,7 @@
 
 from starlette.routing import Route
 
-from console.care import pages, plan_pages
+from console.care import liaison_pages, pages, plan_pages
 from console.core import routing  # noqa: F401  (the `id` path convertor)
 
 ROUTES = [
@@ -27,4 +27,6 @@ ROUTES = [
         methods=["POST"],
     ),
     Route("/care/stages/{stage_id:id}/result", plan_pages.record_stage, methods=["POST"]),
+    Route("/care/liaison", liaison_pages.preview, methods=["GET"]),
+    Route("/care/liaison/pdf", liaison_pages.export, methods=["POST"]),
 ]
