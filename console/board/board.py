@@ -18,6 +18,7 @@ RECENT = 50  # timeline lines and notes shown on a fresh page or a resync
 # Events after which names or markers shown beside them may have changed.
 DIRECTORY_CHANGES = {
     mev.WarningGiven.type,
+    mev.ForcedExit.type,  # a block decision is now pending
     mev.ParticipantBlocked.type,
     mev.ParticipantUnblocked.type,
 }

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from console.care import queries as care
 from console.live.models import EventRow, Meetup
 from console.moderation import events as moderation_events
 from console.moderation.models import Block
@@ -26,6 +27,7 @@ class Directory:
     participants: dict[int, Participant]
     past_warnings: dict[int, int]  # participant -> warnings in other meetups
     blocked: frozenset[int]
+    block_pending: frozenset[int] = frozenset()  # forced out, no block decision yet
 
     @classmethod
     def load(cls, db: Session, meetup_id: int) -> "Directory":
@@ -46,7 +48,13 @@ class Directory:
                 ).all()
             )
         blocked = db.exec(select(Block.participant_id).where(col(Block.lifted_at).is_(None))).all()
-        return cls(staff=staff, participants=people, past_warnings=past, blocked=frozenset(blocked))
+        return cls(
+            staff=staff,
+            participants=people,
+            past_warnings=past,
+            blocked=frozenset(blocked),
+            block_pending=care.pending_block_participants(db),
+        )
 
     def staff_name(self, staff_id: int | None) -> str:
         if staff_id is None:

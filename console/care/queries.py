@@ -73,6 +73,11 @@ def pending_blocks(db: Session) -> list[tuple[BlockDecision, Participant]]:
     )
 
 
+def pending_block_participants(db: Session) -> frozenset[int]:
+    pending = select(BlockDecision.participant_id).where(col(BlockDecision.decided_at).is_(None))
+    return frozenset(db.exec(pending).all())
+
+
 def counts(db: Session, *, today: dt.date) -> Counts:
     def count(model, *where) -> int:
         return db.exec(select(func.count()).select_from(model).where(*where)).one()

@@ -207,6 +207,8 @@ def test_a_forced_exit_is_pending_until_the_manager_decides(world):
         )
     assert decision.decided_at is None
     assert home_count(manager, "care-pending-blocks") == before + 1
+    board = manager.http.get(f"/meetups/{meetup_id}").text  # the moderation panel
+    assert f'id="block-pending-{pid}"' in board and "ブロック判断待ち" in board
     assert f'id="block-decision-{decision.id}"' in manager.http.get("/care/overdue").text
 
     path = f"/care/block-decisions/{decision.id}/decline"
@@ -227,3 +229,4 @@ def test_a_forced_exit_is_pending_until_the_manager_decides(world):
         decision = db.exec(select(BlockDecision).where(BlockDecision.participant_id == pid)).one()
     assert decision.blocked is True and decision.decided_at is not None
     assert home_count(manager, "care-pending-blocks") == before
+    assert f'id="block-pending-{pid}"' not in manager.http.get(f"/meetups/{meetup_id}").text
