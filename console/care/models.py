@@ -88,3 +88,29 @@ class SupportNeed(SQLModel, table=True):
     marked_by: int = Field(foreign_key="staff.id")
     marked_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     cleared_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class LeakCase(SQLModel, table=True):
+    """個人情報漏えいの疑い (spec 9(2)), recorded whenever it is found — in a session or not —
+    and reported to the ward, then followed by updates until it is closed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    found_at: datetime = Field(sa_column=utc_column())
+    recorded_by: int = Field(foreign_key="staff.id")
+    recorded_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    what: str = Field(sa_column=Column(Encrypted("leak_case.what"), nullable=False))  # 経緯
+    affected: str = Field(sa_column=Column(Encrypted("leak_case.affected"), nullable=False))
+    affected_count: int | None = None  # None: not yet known
+    closed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+
+
+class LeakUpdate(SQLModel, table=True):
+    """One report in a leak case's chain to the ward: the first report, a status update, or
+    the closing report. Each is emailed to the ward through the outbox."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="leakcase.id", index=True)
+    kind: str = Field(max_length=8)  # first | update | closing
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    by: int = Field(foreign_key="staff.id")
+    text: str = Field(sa_column=Column(Encrypted("leak_update.text"), nullable=False))

@@ -8,12 +8,14 @@ home page).
 import datetime as dt
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from console.care import blocks, followups, queries
+from console.care import leaks as leak_reports
+from console.care.models import LeakCase
 from console.care.vocab import NOTE_REQUIRED, Outcome, Why
 from console.core import forms
 from console.core.errors import Refused
@@ -150,4 +152,35 @@ async def decline_block(request: Request) -> Response:
         lambda db, staff_id, form: blocks.decline(db, staff_id, decision_id, form),
         "ブロックしないことを記録しました。",
         "/care/overdue",
+    )
+
+
+@guarded(Action.VIEW_WARD_REPORTS)
+async def leaks(request: Request) -> Response:
+    def read(db: Session):
+        cases = db.exec(select(LeakCase).order_by(col(LeakCase.id).desc()).limit(100)).all()
+        return [(case, leak_reports.chain(db, case.id)) for case in cases]
+
+    cases = await audited(request, "care.leaks.list", "all", read)
+    return page(request, "care/leaks.html", cases=cases, now=datetime.now(TZ))
+
+
+@guarded(Action.RECORD_INCIDENT)
+async def record_leak(request: Request) -> Response:
+    return await change(
+        request,
+        leak_reports.record,
+        "個人情報漏えいの疑いを記録し、区への第一報を送信待ちにしました。",
+        "/care",
+    )
+
+
+@guarded(Action.OVERSEE_CARE)
+async def follow_leak(request: Request) -> Response:
+    case_id = request.path_params["case_id"]
+    return await change(
+        request,
+        lambda db, staff_id, form: leak_reports.follow(db, staff_id, case_id, form),
+        "区への報告を記録し、送信待ちにしました。",
+        "/care/leaks",
     )

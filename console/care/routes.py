@@ -27,6 +27,9 @@ ROUTES = [
         methods=["POST"],
     ),
     Route("/care/stages/{stage_id:id}/result", plan_pages.record_stage, methods=["POST"]),
+    Route("/care/leaks", pages.leaks, methods=["GET"]),
+    Route("/care/leaks", pages.record_leak, methods=["POST"]),
+    Route("/care/leaks/{case_id:id}/reports", pages.follow_leak, methods=["POST"]),
     Route("/care/liaison", liaison_pages.preview, methods=["GET"]),
     Route("/care/liaison/pdf", liaison_pages.export, methods=["POST"]),
 ]

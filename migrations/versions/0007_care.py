@@ -1,4 +1,4 @@
-"""care: follow-ups, block decisions, step-up plans, sharing state
+"""care: follow-ups, block decisions, step-up plans, sharing state, leak cases
 
 Revision ID: 0007
 Revises: 0004
@@ -160,6 +160,34 @@ def upgrade() -> None:
     with op.batch_alter_table("planstage", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_planstage_plan_id"), ["plan_id"], unique=False)
 
+    op.create_table(
+        "leakcase",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("found_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_by", sa.Integer(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("what", sa.Text(), nullable=False),
+        sa.Column("affected", sa.Text(), nullable=False),
+        sa.Column("affected_count", sa.Integer(), nullable=True),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["recorded_by"], ["staff.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "leakupdate",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("by", sa.Integer(), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(["by"], ["staff.id"]),
+        sa.ForeignKeyConstraint(["case_id"], ["leakcase.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    with op.batch_alter_table("leakupdate", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_leakupdate_case_id"), ["case_id"], unique=False)
+
     with op.batch_alter_table("consultationrecord", schema=None) as batch_op:
         batch_op.add_column(sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("consent_required", sa.Boolean(), nullable=True))
@@ -172,6 +200,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("leakupdate", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_leakupdate_case_id"))
+
+    op.drop_table("leakupdate")
+    op.drop_table("leakcase")
     with op.batch_alter_table("consultationrecord", schema=None) as batch_op:
         batch_op.drop_constraint("fk_consultationrecord_share_waived_by", type_="foreignkey")
         batch_op.drop_column("share_waived_reason")
