@@ -12,8 +12,8 @@ from sqlmodel import Session, col, select
 
 from console import settings
 from console.consultations import events as ev
-from console.consultations.models import ConsultationRecord, Handoff
-from console.consultations.queries import shared
+from console.consultations.models import ConsultationRecord, Handoff, RecordSharing
+from console.consultations.queries import consent_required, shared
 from console.core import forms
 from console.core.errors import Refused
 from console.core.templating import jst_date
@@ -175,9 +175,11 @@ def save_record(form: Mapping[str, str], actor: Staff) -> Decide:
         record.age_bracket, record.gender = age, gender
         record.follow_up, record.helpline_consent, record.complete = follow_up, consent, complete
         record.updated_at, record.updated_by = utcnow(), actor.id
-        record.consent_required = settings.HELPLINE_CONSENT_REQUIRED
-        if complete and record.completed_at is None:
-            record.completed_at = record.updated_at
+        policy = db.get(RecordSharing, record_id) or RecordSharing(record_id=record_id)
+        policy.consent_required = settings.HELPLINE_CONSENT_REQUIRED
+        if complete and policy.completed_at is None:
+            policy.completed_at = record.updated_at
+        db.add(policy)
         db.add(record)
         return ev.ConsultationRecordSaved(
             record_id=record_id,
@@ -219,7 +221,7 @@ def _shareable(db: Session, state: LiveState, record_id: int) -> ConsultationRec
     record = _record(db, state, record_id)
     if not record.complete:
         raise Refused("相談記録を完成させてから共有してください。")
-    if record.consent_required is not False and not record.helpline_consent:
+    if consent_required(db, record_id) and not record.helpline_consent:
         raise Refused("参加者が窓口への共有に同意していないため、共有できません。")
     return record
 
@@ -232,13 +234,13 @@ def waive_sharing(form: Mapping[str, str], actor: Staff) -> Decide:
         record = _record(db, state, record_id)
         if not record.complete:
             raise Refused("相談記録を完成させてから「共有不要」にしてください。")
-        if record.share_waived_at is not None:
+        policy = db.get(RecordSharing, record_id) or RecordSharing(record_id=record_id)
+        if policy.waived_at is not None:
             raise Refused("この相談記録はすでに「共有不要」になっています。")
         if shared(db, record_id) is not None:
             raise Refused("この相談記録はすでに窓口へ共有済みです。")
-        record.share_waived_at, record.share_waived_by = utcnow(), actor.id
-        record.share_waived_reason = reason
-        db.add(record)
+        policy.waived_at, policy.waived_by, policy.waived_reason = utcnow(), actor.id, reason
+        db.add(policy)
         return ev.ShareWaived(record_id=record_id)
 
     return decide

@@ -31,15 +31,21 @@ class ConsultationRecord(SQLModel, table=True):
     answer: str | None = Field(default=None, sa_column=Column(Encrypted("consultation.answer")))
     updated_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     updated_by: int | None = Field(default=None, foreign_key="staff.id")
+
+
+class RecordSharing(SQLModel, table=True):
+    """What a record's sharing with the helpline depends on, written when it is saved: the
+    consent policy in force (HELPLINE_CONSENT_REQUIRED), when it was first completed, and a
+    「共有不要」 mark with its reason. A record saved before these were kept has no row: its
+    consent was required, and its last save stands for its completion."""
+
+    record_id: int = Field(primary_key=True, foreign_key="consultationrecord.id")
+    consent_required: bool = True
     completed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    # The sharing policy in force when the record was saved: consent needed (None: before
-    # the policy was recorded, when it always was).
-    consent_required: bool | None = None
-    # 「共有不要」: the record needs no sharing with the helpline, and why.
-    share_waived_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
-    share_waived_by: int | None = Field(default=None, foreign_key="staff.id")
-    share_waived_reason: str | None = Field(
-        default=None, sa_column=Column(Encrypted("consultation.share_waived_reason"))
+    waived_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    waived_by: int | None = Field(default=None, foreign_key="staff.id")
+    waived_reason: str | None = Field(
+        default=None, sa_column=Column(Encrypted("record_sharing.waived_reason"))
     )
 
 

@@ -13,7 +13,7 @@ from console import settings
 from console.consultations.commands import minimal_summary
 from console.consultations.events import ConsultationRecordSaved
 from console.consultations.models import ConsultationRecord, Handoff
-from console.consultations.queries import shared, sharing
+from console.consultations.queries import sharing
 from console.core.pages import page, refuse
 from console.live import eventlog
 from console.live.commands import command_response
@@ -113,7 +113,7 @@ async def record(request: Request) -> Response:
                 meetup,
                 [(h, mails.get(f"handoff:{h.id}")) for h in handoffs],
                 amendments(db, meetup, found.id),
-                shared(db, found.id),
+                sharing(db, [found.id])[found.id],
             )
 
     found = await run_in_threadpool(read)

@@ -188,15 +188,18 @@ def upgrade() -> None:
     with op.batch_alter_table("leakupdate", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_leakupdate_case_id"), ["case_id"], unique=False)
 
-    with op.batch_alter_table("consultationrecord", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("consent_required", sa.Boolean(), nullable=True))
-        batch_op.add_column(sa.Column("share_waived_at", sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column("share_waived_by", sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column("share_waived_reason", sa.Text(), nullable=True))
-        batch_op.create_foreign_key(
-            "fk_consultationrecord_share_waived_by", "staff", ["share_waived_by"], ["id"]
-        )
+    op.create_table(
+        "recordsharing",
+        sa.Column("record_id", sa.Integer(), nullable=False),
+        sa.Column("consent_required", sa.Boolean(), nullable=False),
+        sa.Column("completed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("waived_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("waived_by", sa.Integer(), nullable=True),
+        sa.Column("waived_reason", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(["record_id"], ["consultationrecord.id"]),
+        sa.ForeignKeyConstraint(["waived_by"], ["staff.id"]),
+        sa.PrimaryKeyConstraint("record_id"),
+    )
 
 
 def downgrade() -> None:
@@ -205,14 +208,7 @@ def downgrade() -> None:
 
     op.drop_table("leakupdate")
     op.drop_table("leakcase")
-    with op.batch_alter_table("consultationrecord", schema=None) as batch_op:
-        batch_op.drop_constraint("fk_consultationrecord_share_waived_by", type_="foreignkey")
-        batch_op.drop_column("share_waived_reason")
-        batch_op.drop_column("share_waived_by")
-        batch_op.drop_column("share_waived_at")
-        batch_op.drop_column("consent_required")
-        batch_op.drop_column("completed_at")
-
+    op.drop_table("recordsharing")
     with op.batch_alter_table("planstage", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_planstage_plan_id"))
 

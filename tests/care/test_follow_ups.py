@@ -8,7 +8,7 @@ from sqlalchemy import text, update
 from sqlmodel import Session, func, select
 
 from console.care.models import BlockDecision, FollowUp
-from console.consultations.models import ConsultationRecord
+from console.consultations.models import RecordSharing
 from console.security.models import AuditEntry
 from console.security.models import Staff as StaffRow
 from console.settings import TZ
@@ -136,7 +136,7 @@ def test_a_record_left_unshared_for_three_days_is_counted_until_shared_or_waived
     _meetup_id, counsellor, other = consult(engine, srv)
     assert save(counsellor, other.id).status_code == 200
     with Session(engine) as db:
-        saved = db.get(ConsultationRecord, record.id)
+        saved = db.get(RecordSharing, record.id)
         assert saved.consent_required is True and saved.completed_at is not None
     before = home_count(manager, "care-unshared")
     listing = manager.http.get("/consultations").text
@@ -145,8 +145,8 @@ def test_a_record_left_unshared_for_three_days_is_counted_until_shared_or_waived
     # Three days pass: the completion times move back (the server's clock cannot).
     with Session(engine) as db:
         db.execute(
-            update(ConsultationRecord)
-            .where(ConsultationRecord.id.in_([record.id, other.id]))
+            update(RecordSharing)
+            .where(RecordSharing.record_id.in_([record.id, other.id]))
             .values(completed_at=datetime.now(UTC) - timedelta(days=3, minutes=1))
         )
         db.commit()
