@@ -121,6 +121,18 @@ def test_a_follow_up_by_hand_refuses_bad_input_and_storing_nothing(world):
     with Session(engine) as db:
         assert db.exec(select(FollowUp).where(FollowUp.participant_id == person.id)).all() == []
     assert post(support, "/care/follow-ups", **good).status_code == 200
+    with Session(engine) as db:
+        made = db.exec(select(FollowUp).where(FollowUp.participant_id == person.id)).one()
+        manager_id = db.exec(select(StaffRow.id).where(StaffRow.login_id == "manager")).one()
+    hand_over = f"/care/follow-ups/{made.id}/hand-over"
+    assert post(support, hand_over, owner_id=str(manager_id), due=good["due"]).status_code == 403
+    manager = Staff(srv, "manager")
+    past = post(manager, hand_over, owner_id=str(manager_id), due="2020-01-01")
+    assert past.status_code == 422 and "過去の日付" in past.text
+    assert post(manager, hand_over, owner_id=str(ward_id), due=good["due"]).status_code == 422
+    with Session(engine) as db:
+        assert db.get(FollowUp, made.id).owner_id == counsellor_id
+    assert post(manager, hand_over, owner_id=str(counsellor_id), due=good["due"]).status_code == 200
     assert person.display_name in Staff(srv, "counsellor2").http.get("/care").text
     ward = Staff(srv, "ward")
     assert ward.http.get("/care").status_code == 403  # counts only, on the home page
