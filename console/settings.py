@@ -58,6 +58,14 @@ CONSULTATION_TOPICS: list[str] = [
     if t.strip()
 ]
 
+PLATFORM_WEBHOOK_SECRETS: list[str] = [
+    s.strip()
+    for s in str(config("PLATFORM_WEBHOOK_SECRETS", cast=Secret, default="")).split(",")
+    if s.strip()
+]
+PLATFORM_MAX_BODY_BYTES: int = config("PLATFORM_MAX_BODY_BYTES", cast=int, default=16384)
+PLATFORM_QUIET_MINUTES: float = config("PLATFORM_QUIET_MINUTES", cast=float, default=10.0)
+
 TZ = ZoneInfo("Asia/Tokyo")
 
 

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from console.bridge.state import Avatar, unconfirmed
 from console.live.models import EventRow, Meetup
 from console.moderation import events as moderation_events
 from console.moderation.models import Block
@@ -167,6 +168,10 @@ class View:
         return presence.space == Space.CONSULTATION and not allowed(
             self.role, Action.VIEW_CONSULTATION_NAMES
         )
+
+    def unconfirmed(self) -> list[Avatar]:
+        """The platform's avatars that nobody is linked to yet (shown to on-site staff)."""
+        return unconfirmed(self.state) if self.names else []
 
     def absent(self) -> list[Participant]:
         people = self.directory.participants.values()

@@ -51,6 +51,8 @@ class Action(StrEnum):
     ENTER_SURVEY_ANSWER = "enter_survey_answer"
     VIEW_SURVEY_RESULTS = "view_survey_results"
     READ_SURVEY_TEXT = "read_survey_text"
+    LINK_AVATAR = "link_avatar"
+    VIEW_PLATFORM_HEALTH = "view_platform_health"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -115,6 +117,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ENTER_SURVEY_ANSWER: ON_SITE,
     Action.VIEW_SURVEY_RESULTS: frozenset({M, W}),
     Action.READ_SURVEY_TEXT: frozenset({M}),
+    # The metaverse platform bridge: staff on site confirm who an unconfirmed avatar is; the
+    # manager watches the bridge's health.
+    Action.LINK_AVATAR: ON_SITE,
+    Action.VIEW_PLATFORM_HEALTH: frozenset({M}),
 }
 
 

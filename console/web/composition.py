@@ -10,6 +10,9 @@ from starlette.routing import BaseRoute
 
 from console.board import routes as board_routes
 from console.board.board import BOARD
+from console.bridge import models as bridge_tables
+from console.bridge import routes as bridge_routes
+from console.bridge.domain import DOMAIN as BRIDGE
 from console.consultations import models as consultation_tables
 from console.consultations import routes as consultation_routes
 from console.consultations.domain import DOMAIN as CONSULTATIONS
@@ -43,10 +46,11 @@ from console.surveys import models as survey_tables
 from console.surveys import routes as survey_routes
 from console.web import routes as web_routes
 
-DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, REPORTS)
+DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, BRIDGE, REPORTS)
 
 # Every table, so that `migrate` creates them all and `rotate-key` finds every encrypted column.
 TABLES = (
+    bridge_tables,
     consultation_tables,
     intake_tables,
     log_tables,
@@ -69,6 +73,7 @@ ROUTES: list[BaseRoute] = [
     *intake_routes.ROUTES,
     *survey_routes.ROUTES,
     *report_routes.ROUTES,
+    *bridge_routes.ROUTES,
     *live_routes.ROUTES,
 ]
 
