@@ -30,7 +30,7 @@ class Reason:
 REASONS = {
     r.code: r
     for r in (
-        Reason("not_configured", 503, True, "no webhook secret is configured"),
+        Reason("not_configured", 404, False, "the bridge is off: no webhook secret is set"),
         Reason("oversize", 413, False, "the body is larger than PLATFORM_MAX_BODY_BYTES"),
         Reason("bad_signature", 401, False, "no secret in use signs id.timestamp.body so"),
         Reason("expired_timestamp", 401, False, "webhook-timestamp is more than 5 min off"),

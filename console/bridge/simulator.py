@@ -79,7 +79,8 @@ class Platform:
 
     def post(self, event_id: str, body: str) -> tuple[int, dict]:
         """One attempt: (status, answer); status 0 when the console could not be reached."""
-        signature = Webhook(self.secret).sign(event_id, datetime.now(UTC), body)
+        now = datetime.now(UTC)
+        signature = Webhook(self.secret).sign(event_id, now, body)
         request = urllib.request.Request(
             f"{self.url}/platform/events",
             data=body.encode(),
@@ -87,7 +88,7 @@ class Platform:
             headers={
                 "content-type": "application/json",
                 "webhook-id": event_id,
-                "webhook-timestamp": str(int(time.time())),
+                "webhook-timestamp": str(int(now.timestamp())),
                 "webhook-signature": signature,
             },
         )
