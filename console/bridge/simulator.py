@@ -104,7 +104,7 @@ class Platform:
             return 0, {}
 
     def deliver(
-        self, kind: Kind, avatar_id: str, *, space: str | None = None, attempts: int = 600, **extra
+        self, kind: Kind, avatar_id: str, *, space: str | None = None, attempts: int = 120, **extra
     ) -> Sent:
         """Send one event until it is settled: accepted, or refused for good."""
         data = {"session": self.session, "avatar_id": avatar_id, **extra}

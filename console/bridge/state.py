@@ -5,11 +5,12 @@ avatar; `applied_at` (the log's time of the avatar's last platform event) tells 
 correction apart from the platform's own position.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 from console.bridge import events as ev
 from console.live.events import Recorded
+from console.moderation import events as mev
 from console.moderation.state import apply_moderation
 from console.session.state import LiveState, apply_session
 
@@ -33,7 +34,8 @@ def apply_bridge(state: LiveState, event: Recorded) -> LiveState:
     at = event.at
     match body:
         case ev.PlatformReported():
-            after = apply_moderation(state, event)
+            flag = mev.FlagRaised(**{f.name: getattr(body, f.name) for f in fields(mev.FlagRaised)})
+            after = apply_moderation(state, replace(event, body=flag))
             known = state.avatars.get(body.avatar_id)
             if known is None:
                 return after
