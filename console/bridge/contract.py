@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from console.core.errors import Refused
 from console.moderation.vocab import FlagReason
 from console.session.vocab import Space
 
@@ -54,11 +55,14 @@ REASONS = {
 }
 
 
-class Rejected(Exception):
-    """A delivery refused for `reason` (a key of REASONS): nothing is appended."""
+class Rejected(Refused):
+    """A delivery refused for `reason` (a key of REASONS): nothing is appended. A `Refused`,
+    so that whatever runs a delivery's decision treats it as any refused command."""
 
     def __init__(self, reason: str) -> None:
-        super().__init__(reason)
+        super().__init__(
+            f"メタバースからの送信を受け付けませんでした({reason})。", status=REASONS[reason].status
+        )
         self.reason = REASONS[reason]
 
 

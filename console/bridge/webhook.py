@@ -101,7 +101,9 @@ async def receive(request: Request) -> Response:
                 fingerprint=fingerprint("platform", {"sha256": hashlib.sha256(raw).hexdigest()}),
                 decide=decide_delivery(delivery),
             )
-        except Refused as refused:
+        except Rejected:
+            raise
+        except Refused as refused:  # the event log's: an event id used for another body
             raise Rejected("conflict" if refused.status == 409 else "bad_event") from None
     except Rejected as rejected:
         reason = rejected.reason.code
