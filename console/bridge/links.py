@@ -4,7 +4,7 @@ import hashlib
 import secrets
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from console.bridge.models import AvatarLink, EntryToken
 from console.store.columns import utcnow
@@ -56,8 +56,3 @@ def link_avatars(engine: Engine, links: dict[str, int], *, via: str = "staff") -
     with transaction(engine) as db:
         for avatar_id, participant_id in links.items():
             link(db, avatar_id=avatar_id, participant_id=participant_id, via=via)
-
-
-def links_of(db: Session, participant_ids: list[int]) -> dict[int, str]:
-    rows = db.exec(select(AvatarLink).where(AvatarLink.participant_id.in_(participant_ids)))
-    return {row.participant_id: row.avatar_id for row in rows}

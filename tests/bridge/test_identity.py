@@ -131,6 +131,7 @@ def test_the_manager_sees_the_bridges_health_and_a_quiet_platform(bridged, manag
 
     quiet = wait_for(told)
     assert 'role="alert"' in quiet and "この回はまだありません" in quiet
+    assert 'hx-target="this"' in quiet  # it refreshes itself, never the page's status region
     ((avatar, _),) = linked(engine, 1).items()
     send(server, body(Kind.LEFT_SPACE, meetup_id, avatar, space="rest"))  # never entered
     send(server, body(Kind.ENTERED_WORLD, meetup_id, avatar))
