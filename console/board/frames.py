@@ -15,6 +15,7 @@ from console.board.cues import cue
 from console.board.timeline import note_items, timeline_items
 from console.board.view import View
 from console.bridge import events as bev
+from console.bridge.state import unconfirmed
 from console.consultations import events as cev
 from console.core.templating import templates
 from console.intake import events as iev
@@ -194,10 +195,21 @@ def _delete_person(view: View, pid: int) -> str:
     return f'<li id="person-{pid}" hx-swap-oob="delete"></li>' if view.names else ""
 
 
+def _candidates_changed(event: Recorded, view: View, before: LiveState) -> bool:
+    """Someone entered or left while avatars wait to be confirmed: whom they may be changed."""
+    body = event.body
+    presence = ev.ParticipantEntered | ev.ParticipantLeft | mev.ForcedExit
+    if not isinstance(body, presence) or isinstance(body, bev.AvatarLinked):
+        return False
+    return bool(view.unconfirmed() or unconfirmed(before))
+
+
 def event_frame(event: Recorded, view: View, before: LiveState) -> str:
     """One websocket message telling `view.role` about `event`; `view.state` is the state
     after it, `before` the state before it."""
     parts = _changed_panels(event, view, before)
+    if _candidates_changed(event, view, before):
+        parts.append(panel("avatars", view))
     parts.append(_prepend("timeline-list", timeline_items([event], view)))
     parts.append(_prepend("notes-list", note_items([event], view)))
     parts.append(cue(event, view, before))

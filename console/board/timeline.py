@@ -38,6 +38,8 @@ def describe(event: Recorded, view: View) -> str | None:
     match body:
         case bev.AvatarTracked(participant_id=None, in_world=True, space=space) if space:
             text = f"未確認のアバターが{Space(space).label}にいます"
+        case bev.AvatarTracked(participant_id=pid) if pid and event.actor_id is not None:
+            text = f"未確認のアバターを{who(pid)}と確認しました"
         case bev.AvatarTracked():
             return None
         case bev.AvatarLinked(participant_id=pid, space=space):

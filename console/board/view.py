@@ -173,6 +173,16 @@ class View:
         """The platform's avatars that nobody is linked to yet (shown to on-site staff)."""
         return unconfirmed(self.state) if self.names else []
 
+    def link_candidates(self, avatar: Avatar, limit: int = 3) -> list[Participant]:
+        """Who an unconfirmed avatar may be: present participants no avatar is known for (those
+        admitted at the gate without a token, or typed in by staff), in its space and latest
+        first."""
+        tracked = {a.participant_id for a in self.state.avatars.values() if a.in_world}
+        present = [p for p in self.state.present.values() if p.participant_id not in tracked]
+        present.sort(key=lambda p: (p.space != avatar.space, -p.entered_at.timestamp()))
+        people = self.directory.participants
+        return [people[p.participant_id] for p in present[:limit] if p.participant_id in people]
+
     def absent(self) -> list[Participant]:
         people = self.directory.participants.values()
         return sorted((p for p in people if p.id not in self.state.present), key=lambda p: p.code)

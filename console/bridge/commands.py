@@ -34,25 +34,33 @@ def link_avatar(form: Mapping[str, str], actor: Staff) -> Decide:
         participant = db.exec(code_lookup(code)).first()
         if participant is None:
             raise Refused(f"参加者ID「{code}」の参加者が見つかりません。")
-        if participant.id in state.present:
-            raise Refused(f"「{participant.display_name}」さんはすでに入室しています。")
+        pid = participant.id
+
+        def remember(db: Session, event, before) -> None:
+            links.link(db, avatar_id=avatar_id, participant_id=pid, via="staff")
+
+        if any(a.participant_id == pid for a in state.avatars.values() if a.in_world):
+            raise Refused(f"「{participant.display_name}」さんには別のアバターが確認済みです。")
+        if pid in state.present:  # entered already (at the gate, or typed by staff)
+            body = ev.AvatarTracked(
+                avatar_id=avatar_id,
+                participant_id=pid,
+                space=avatar.space,
+                in_world=True,
+                platform_at=avatar.last_at.isoformat(),
+            )
+            return body, remember
         space = (
             avatar.space
             if avatar.space in (Space.EXCHANGE, Space.REST, Space.INFO)
             else Space.EXCHANGE
         )
-        entry = sev.ParticipantEntered(participant_id=participant.id, space=space, late=False)
+        entry = sev.ParticipantEntered(participant_id=pid, space=space, late=False)
         instead = current().screen(db, state, entry)
         if instead is not None:
             return instead  # blocked or not admitted: refused, and the manager sees it
-
-        def remember(db: Session, event, before) -> None:
-            links.link(db, avatar_id=avatar_id, participant_id=participant.id, via="staff")
-
-        late = is_late(db, state, participant.id)
-        linked = ev.AvatarLinked(
-            participant_id=participant.id, space=space, late=late, avatar_id=avatar_id
-        )
+        late = is_late(db, state, pid)
+        linked = ev.AvatarLinked(participant_id=pid, space=space, late=late, avatar_id=avatar_id)
         return linked, remember
 
     return decide

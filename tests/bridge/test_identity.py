@@ -80,6 +80,26 @@ def test_staff_confirm_an_unconfirmed_avatar_in_one_step(bridged, manager):
     assert again.status_code == 422 and "未確認の一覧にありません" in again.text
 
 
+def test_an_avatar_is_offered_as_someone_who_entered_without_one(bridged, manager):
+    server, engine = bridged
+    meetup_id = open_meetup(engine, manager)
+    person = new_participant(engine, "受付済")
+    entered = manager.command(meetup_id, "enter", participant_code=person.code, space="exchange")
+    assert entered.status_code == 200, entered.text
+    assert send(server, body(Kind.ENTERED_WORLD, meetup_id, "av-who-2")).status_code == 200
+    page = manager.http.get(f"/meetups/{meetup_id}").text
+    assert f"この方は {person.code} {person.display_name}さん" in page
+    one_click = manager.command(
+        meetup_id, "link_avatar", avatar_id="av-who-2", participant_code=person.code
+    )
+    assert one_click.status_code == 200, one_click.text
+    page = manager.http.get(f"/meetups/{meetup_id}").text
+    assert "未確認のアバター(" not in page
+    assert f"未確認のアバターを「{person.display_name}」さんと確認しました" in page
+    moved = send(server, body(Kind.ENTERED_SPACE, meetup_id, "av-who-2", space="info"))
+    assert moved.json()["event"] == "platform_moved"
+
+
 def test_a_blocked_participants_avatar_is_turned_away_and_the_manager_sees_it(bridged, manager):
     server, engine = bridged
     meetup_id = open_meetup(engine, manager)
