@@ -1,4 +1,5 @@
-"""`python -m console …`: serve, init, migrate, create-staff, rotate-key, backup, restore, demo.
+"""`python -m console …`: serve, init, migrate, create-staff, rotate-key, backup, restore, demo,
+simulate.
 
 A refusal — no data key, a key set that is not the database's, a schema that cannot be
 adopted, a database already initialised — is one line on standard error (Japanese, then
@@ -45,8 +46,9 @@ def serve(host: str, port: int) -> None:
     )
 
 
-def demo(host: str, port: int) -> None:
+def demo(host: str, port: int, *, platform: bool = True) -> None:
     from console import demo as demo_data
+    from console.bridge import demo_platform
     from console.reports.exports import missing_for_pdf
 
     for missing in missing_for_pdf():
@@ -64,6 +66,8 @@ def demo(host: str, port: int) -> None:
                 "(DATABASE_URL を確かめてください)。 / not a demo database"
             )
     meetup = demo_data.seed(engine)
+    if platform:
+        demo_platform.link_demo_avatars(engine)
     engine.dispose()
     url = f"http://{host}:{port}"
     print(f"\nセッションコンソール(デモ) {url}/meetups/{meetup.id}")
@@ -75,8 +79,28 @@ def demo(host: str, port: int) -> None:
         f"  ID {DEMO_ENTRY_CODE}  パスワード {DEMO_ENTRY_PASSWORD}(初回は利用規約への同意にチェック)"
     )
     print(f"申込ページ {url}/apply")
+    if platform:
+        demo_platform.play_in_background(url, meetup.id)
+        print(
+            "メタバースの模擬プラットフォームが入退室を送っています(60倍速。--no-simulator で止めます)。"
+        )
     print()
     serve(host, port)
+
+
+def simulate(args: argparse.Namespace) -> int:
+    from console.bridge import simulator
+
+    platform = simulator.Platform(args.url.rstrip("/"), args.secret, args.session)
+    record = simulator.run(
+        platform, avatars=args.avatars, speed=args.speed, seed=args.seed, reporters=args.reports
+    )
+    accepted = sum(1 for sent in record if 200 <= sent.status < 300)
+    print(f"送信 {len(record)} 件、受理 {accepted} 件 / sent {len(record)}, accepted {accepted}")
+    for sent in record:
+        if not 200 <= sent.status < 300:
+            print(f"  {sent.avatar_id} {sent.kind}: {sent.status} {sent.answer.get('reason', '')}")
+    return 0 if accepted == len(record) else 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -86,6 +110,17 @@ def parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name)
         sub.add_argument("--host", default="127.0.0.1")
         sub.add_argument("--port", type=int, default=settings.PORT)
+    commands.choices["demo"].add_argument(
+        "--no-simulator", action="store_true", help="no simulated metaverse platform"
+    )
+    simulate = commands.add_parser("simulate", help="play the metaverse platform against a console")
+    simulate.add_argument("--url", required=True, help="the console, e.g. http://127.0.0.1:8000")
+    simulate.add_argument("--secret", required=True, help="a webhook secret (whsec_…)")
+    simulate.add_argument("--session", type=int, required=True, help="the meetup id")
+    simulate.add_argument("--avatars", type=int, default=15)
+    simulate.add_argument("--speed", type=float, default=60.0, help="session time per second")
+    simulate.add_argument("--reports", type=int, default=2, help="avatars reported once")
+    simulate.add_argument("--seed", type=int, help="the same seed plays the same session")
     init = commands.add_parser(
         "init", help="a production database: data key, schema, first manager"
     )
@@ -117,7 +152,9 @@ def run(args: argparse.Namespace) -> int:
     if args.command == "serve":
         serve(args.host, args.port)
     elif args.command == "demo":
-        demo(args.host, args.port)
+        demo(args.host, args.port, platform=not args.no_simulator)
+    elif args.command == "simulate":
+        return simulate(args)
     elif args.command == "migrate":
         migrate(make_engine(settings.DATABASE_URL))
         print("データベースを更新しました。")

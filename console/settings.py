@@ -61,6 +61,13 @@ CONSULTATION_TOPICS: list[str] = [
 FOLLOW_UP_DAYS: int = config("FOLLOW_UP_DAYS", cast=int, default=7)
 UNSHARED_AFTER_DAYS: int = config("UNSHARED_AFTER_DAYS", cast=int, default=3)
 HELPLINE_CONSENT_REQUIRED: bool = config("HELPLINE_CONSENT_REQUIRED", cast=bool, default=True)
+PLATFORM_WEBHOOK_SECRETS: list[str] = [
+    s.strip()
+    for s in str(config("PLATFORM_WEBHOOK_SECRETS", cast=Secret, default="")).split(",")
+    if s.strip()
+]
+PLATFORM_MAX_BODY_BYTES: int = config("PLATFORM_MAX_BODY_BYTES", cast=int, default=16384)
+PLATFORM_QUIET_MINUTES: float = config("PLATFORM_QUIET_MINUTES", cast=float, default=10.0)
 
 TZ = ZoneInfo("Asia/Tokyo")
 

@@ -14,6 +14,8 @@ the event changed, judged against the state before it (`before`).
 from console.board.cues import cue
 from console.board.timeline import note_items, timeline_items
 from console.board.view import View
+from console.bridge import events as bev
+from console.bridge.state import unconfirmed
 from console.consultations import events as cev
 from console.core.templating import templates
 from console.intake import events as iev
@@ -35,6 +37,7 @@ PANELS = {
     "compliance": "schedule/fragments/compliance.html",
     "moderation": "moderation/fragments/moderation.html",
     "consultation": "consultations/fragments/consultation.html",
+    "avatars": "bridge/fragments/avatars.html",
 }
 
 
@@ -60,6 +63,7 @@ def all_panels(view: View) -> str:
         "absent",
         "moderation",
         "consultation",
+        "avatars",
     ]
     parts = [panel(n, view) for n in names]
     parts += [panel("space", view, space=s) for s in Space]
@@ -82,6 +86,9 @@ def _consultation_concerns(pid: int, before: LiveState) -> bool:
 
 def _changed_panels(event: Recorded, view: View, before: LiveState) -> list[str]:
     body = event.body
+    if isinstance(body, bev.AvatarTracked | bev.AvatarLinked):
+        others = [] if isinstance(body, bev.AvatarTracked) else _changed_entry(view, before, body)
+        return [panel("avatars", view), *others]
     match body:
         case ev.DoorsOpened() | ev.MeetupStarted() | ev.MeetupClosed() | ev.WrapUpNoticed():
             return [all_panels(view)]
@@ -103,17 +110,8 @@ def _changed_panels(event: Recorded, view: View, before: LiveState) -> list[str]
             return []
         case cev.HandoffConfirmed() | cev.PhoneHandoffRecorded():
             return [panel("status", view)]
-        case ev.ParticipantEntered(participant_id=pid, space=space):
-            moderation = (
-                [panel("moderation", view)] if _moderation_concerns(pid, before, view) else []
-            )
-            return [
-                panel("status", view),
-                panel("absent", view),
-                panel("count", view, space=Space(space)),
-                _append_person(view, pid, space),
-                *moderation,
-            ]
+        case ev.ParticipantEntered():
+            return _changed_entry(view, before, body)
         case ev.ParticipantMoved(participant_id=pid, to_space=dst):
             # Leaving the consultation space frees the participant's room.
             consultation = (
@@ -145,6 +143,18 @@ def _changed_panels(event: Recorded, view: View, before: LiveState) -> list[str]
         case mev.ParticipantBlocked() | mev.ParticipantUnblocked():
             return [panel("moderation", view), panel("absent", view)]
     return []
+
+
+def _changed_entry(view: View, before: LiveState, body: ev.ParticipantEntered) -> list[str]:
+    pid, space = body.participant_id, body.space
+    moderation = [panel("moderation", view)] if _moderation_concerns(pid, before, view) else []
+    return [
+        panel("status", view),
+        panel("absent", view),
+        panel("count", view, space=Space(space)),
+        _append_person(view, pid, space),
+        *moderation,
+    ]
 
 
 def _counts(view: View, before: LiveState, pid: int) -> list[str]:
@@ -185,10 +195,21 @@ def _delete_person(view: View, pid: int) -> str:
     return f'<li id="person-{pid}" hx-swap-oob="delete"></li>' if view.names else ""
 
 
+def _candidates_changed(event: Recorded, view: View, before: LiveState) -> bool:
+    """Someone entered or left while avatars wait to be confirmed: whom they may be changed."""
+    body = event.body
+    presence = ev.ParticipantEntered | ev.ParticipantLeft | mev.ForcedExit
+    if not isinstance(body, presence) or isinstance(body, bev.AvatarLinked):
+        return False
+    return bool(view.unconfirmed() or unconfirmed(before))
+
+
 def event_frame(event: Recorded, view: View, before: LiveState) -> str:
     """One websocket message telling `view.role` about `event`; `view.state` is the state
     after it, `before` the state before it."""
     parts = _changed_panels(event, view, before)
+    if _candidates_changed(event, view, before):
+        parts.append(panel("avatars", view))
     parts.append(_prepend("timeline-list", timeline_items([event], view)))
     parts.append(_prepend("notes-list", note_items([event], view)))
     parts.append(cue(event, view, before))

@@ -5,6 +5,7 @@ from datetime import datetime
 from markupsafe import Markup
 
 from console.board.view import View
+from console.bridge import events as bev
 from console.consultations import events as cev
 from console.core.templating import jst, templates
 from console.intake import events as iev
@@ -35,6 +36,14 @@ def describe(event: Recorded, view: View) -> str | None:
         return f"「{d.participant_name(pid)}」さん" if view.names else "参加者"
 
     match body:
+        case bev.AvatarTracked(participant_id=None, in_world=True, space=space) if space:
+            text = f"未確認のアバターが{Space(space).label}にいます"
+        case bev.AvatarTracked(participant_id=pid) if pid and event.actor_id is not None:
+            text = f"未確認のアバターを{who(pid)}と確認しました"
+        case bev.AvatarTracked():
+            return None
+        case bev.AvatarLinked(participant_id=pid, space=space):
+            text = f"未確認のアバターを{who(pid)}と確認し、{Space(space).label}への入室としました"
         case ev.DoorsOpened():
             text = "入室受付を開始しました"
         case ev.WrapUpNoticed():
@@ -133,9 +142,31 @@ def describe(event: Recorded, view: View) -> str | None:
     return text
 
 
+PRESENCE = ev.ParticipantEntered | ev.ParticipantMoved | ev.ParticipantLeft
+
+
+def source(event: Recorded, view: View) -> str:
+    """Who recorded the event: a staff member (a correction, when the metaverse platform
+    tracks that participant), the platform, or the console itself."""
+    if event.actor_id is not None:
+        name = view.directory.staff_name(event.actor_id)
+        pid = getattr(event.body, "participant_id", None)
+        tracked = any(a.participant_id == pid for a in view.state.avatars.values())
+        if pid is not None and tracked and isinstance(event.body, PRESENCE):
+            return f"記録: {name}・メタバースの位置を職員が修正"
+        return f"記録: {name}"
+    if event.command_id.startswith("platform:"):
+        return "記録: メタバース"
+    return ""
+
+
 def timeline_items(events: list[Recorded], view: View) -> Markup:
     return Markup("").join(
-        Markup(_render("board/fragments/timeline_item.html", view, event=e, text=text))
+        Markup(
+            _render(
+                "board/fragments/timeline_item.html", view, event=e, text=text, by=source(e, view)
+            )
+        )
         for e in events
         if (text := describe(e, view)) is not None
     )

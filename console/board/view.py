@@ -5,6 +5,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
+from console.bridge.state import Avatar, unconfirmed
 from console.care import queries as care
 from console.live.models import EventRow, Meetup
 from console.moderation import events as moderation_events
@@ -175,6 +176,20 @@ class View:
         return presence.space == Space.CONSULTATION and not allowed(
             self.role, Action.VIEW_CONSULTATION_NAMES
         )
+
+    def unconfirmed(self) -> list[Avatar]:
+        """The platform's avatars that nobody is linked to yet (shown to on-site staff)."""
+        return unconfirmed(self.state) if self.names else []
+
+    def link_candidates(self, avatar: Avatar, limit: int = 3) -> list[Participant]:
+        """Who an unconfirmed avatar may be: present participants no avatar is known for (those
+        admitted at the gate without a token, or typed in by staff), in its space and latest
+        first."""
+        tracked = {a.participant_id for a in self.state.avatars.values() if a.in_world}
+        present = [p for p in self.state.present.values() if p.participant_id not in tracked]
+        present.sort(key=lambda p: (p.space != avatar.space, -p.entered_at.timestamp()))
+        people = self.directory.participants
+        return [people[p.participant_id] for p in present[:limit] if p.participant_id in people]
 
     def absent(self) -> list[Participant]:
         people = self.directory.participants.values()

@@ -49,6 +49,7 @@ class Passage:
     admitted: bool
     message: str
     status: int = 200
+    participant_id: int | None = None  # who was admitted
 
 
 def _message(reason: str, meetup: Meetup) -> str:
@@ -126,7 +127,9 @@ async def pass_gate(
     )
     body = appended.event.body
     if isinstance(body, sev.ParticipantEntered):
-        return Passage(True, "ようこそ。ご入室の準備ができました。")
+        return Passage(
+            True, "ようこそ。ご入室の準備ができました。", participant_id=body.participant_id
+        )
     reason = getattr(body, "reason", "")
     status = 401 if reason == GateReason.WRONG_CREDENTIALS else 403
     return Passage(

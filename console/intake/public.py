@@ -8,6 +8,7 @@ import time
 import uuid
 from collections import defaultdict, deque
 from datetime import datetime, timedelta
+from urllib.parse import urlencode
 
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -15,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from console import settings
+from console.bridge.links import issue_token
 from console.core.errors import Refused
 from console.core.pages import page
 from console.intake import applications
@@ -189,6 +191,16 @@ def _today_sessions(engine) -> list[Meetup]:
         )
 
 
+def _metaverse_link(engine, meetup_id: int, participant_id: int) -> str:
+    """The metaverse's link, carrying a one-time entry token the platform sends back with the
+    avatar's entry: that links the avatar to the participant (see console/bridge)."""
+    url = settings.METAVERSE_URL
+    if not url:
+        return ""
+    token = issue_token(engine, meetup_id=meetup_id, participant_id=participant_id)
+    return f"{url}{'&' if '?' in url else '?'}{urlencode({'entry_token': token})}"
+
+
 async def entry_index(request: Request) -> Response:
     sessions = await run_in_threadpool(_today_sessions, request.app.state.engine)
     return page(request, "intake/entry_index.html", sessions=sessions)
@@ -227,7 +239,8 @@ async def entry(request: Request) -> Response:
         address=_address(request),
     )
     if passage.admitted:
-        return page(request, "intake/entered.html", meetup=meetup, url=settings.METAVERSE_URL)
+        url = await run_in_threadpool(_metaverse_link, engine, meetup.id, passage.participant_id)
+        return page(request, "intake/entered.html", meetup=meetup, url=url)
     return _with_csrf(
         request,
         "intake/entry.html",

@@ -56,6 +56,8 @@ class Action(StrEnum):
     SUPPORT_PLAN = "support_plan"
     LIAISON_PACK = "liaison_pack"
     VIEW_CARE_COUNTS = "view_care_counts"
+    LINK_AVATAR = "link_avatar"
+    VIEW_PLATFORM_HEALTH = "view_platform_health"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -128,6 +130,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.SUPPORT_PLAN: frozenset({M, C, S}),
     Action.LIAISON_PACK: frozenset({M}),
     Action.VIEW_CARE_COUNTS: frozenset({M, W}),
+    # The metaverse platform bridge: staff on site confirm who an unconfirmed avatar is; the
+    # manager watches the bridge's health.
+    Action.LINK_AVATAR: ON_SITE,
+    Action.VIEW_PLATFORM_HEALTH: frozenset({M}),
 }
 
 

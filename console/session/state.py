@@ -7,6 +7,7 @@ steps). Steps are pure: they return a new value and never mutate the state they 
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 from console.live.events import Recorded
 from console.session import events as ev
@@ -87,6 +88,8 @@ class LiveState:
     closed_at: datetime | None = None
     # Every change of who is on duty where: (time, ((staff id, post), ...)) — for compliance.
     duty_history: tuple[tuple[datetime, tuple[tuple[int, str], ...]], ...] = ()
+    # The metaverse platform's avatars in this meetup, by avatar id (console.bridge.state).
+    avatars: dict[str, Any] = field(default_factory=dict)
 
     def waiting(self) -> list[Waiting]:
         return sorted(self.queue.values(), key=lambda w: w.seq)

@@ -10,6 +10,9 @@ from starlette.routing import BaseRoute
 
 from console.board import routes as board_routes
 from console.board.board import BOARD
+from console.bridge import models as bridge_tables
+from console.bridge import routes as bridge_routes
+from console.bridge.domain import DOMAIN as BRIDGE
 from console.care import models as care_tables
 from console.care import routes as care_routes
 from console.care.domain import DOMAIN as CARE
@@ -46,10 +49,11 @@ from console.surveys import models as survey_tables
 from console.surveys import routes as survey_routes
 from console.web import routes as web_routes
 
-DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, REPORTS, CARE)
+DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, BRIDGE, REPORTS, CARE)
 
 # Every table, so that `migrate` creates them all and `rotate-key` finds every encrypted column.
 TABLES = (
+    bridge_tables,
     care_tables,
     consultation_tables,
     intake_tables,
@@ -74,6 +78,7 @@ ROUTES: list[BaseRoute] = [
     *care_routes.ROUTES,
     *survey_routes.ROUTES,
     *report_routes.ROUTES,
+    *bridge_routes.ROUTES,
     *live_routes.ROUTES,
 ]
 

@@ -9,17 +9,23 @@ import random
 import pytest
 from sqlmodel import Session, select
 
+from console.bridge import links
+from console.bridge.contract import Delivery, Kind
+from console.bridge.deliveries import decide_delivery
 from console.consultations import events as cev
 from console.core.errors import Refused
 from console.demo import seed as seed_demo
 from console.intake.events import GateReason, GateRefused
 from console.live import eventlog
 from console.live.fold import OutOfOrder, apply, fold
+from console.moderation import events as mev
 from console.moderation.vocab import FlagReason, IncidentKind
 from console.security.models import Staff
+from console.session import events as sev
 from console.session.models import Participant
 from console.session.state import LiveState
 from console.session.vocab import Mark, Post, Space
+from console.store.columns import utcnow
 from console.store.db import make_engine
 from console.store.schema import migrate
 from console.web.composition import REGISTRY
@@ -27,6 +33,8 @@ from tests.conftest import new_meetup
 
 COMMANDS = REGISTRY.commands
 GATE = "entry gate"
+PLATFORM = "platform delivery"
+AVATARS = [f"walk-av-{n}" for n in range(1, 7)]  # the first four are linked to participants
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +45,7 @@ def world(tmp_path_factory):
     with Session(engine) as db:
         staff = [s for s in db.exec(select(Staff)) if s.role != "ward"]
         people = list(db.exec(select(Participant)))
+    links.link_avatars(engine, {a: p.id for a, p in zip(AVATARS[:4], people, strict=False)})
     return engine, staff, people
 
 
@@ -85,7 +94,21 @@ def random_form(
         "spoke_to": "窓口の相談員",
         "called_at": "2026-11-26T15:00",
         "shared": "概要を伝えた",
+        "avatar_id": rng.choice(AVATARS),
     }
+
+
+def random_delivery(rng: random.Random, meetup_id: int) -> Delivery:
+    """What the metaverse platform might send next (its timestamps only move forward)."""
+    return Delivery(
+        kind=rng.choice(list(Kind)),
+        at=utcnow(),
+        session=meetup_id,
+        avatar_id=rng.choice(AVATARS),
+        space=rng.choice([*Space, None]),
+        entry_token=None,
+        reason=rng.choice(list(FlagReason)),
+    )
 
 
 def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list, LiveState]:
@@ -93,10 +116,11 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
     meetup_id = new_meetup(engine)
     state = LiveState(meetup_id=meetup_id)
     seen: dict[str, list[int]] = {"records": [], "handoffs": []}
-    names = [*COMMANDS, GATE]  # the entry gate appends without a staff command
+    names = [*COMMANDS, GATE, PLATFORM]  # the gate and the platform append without a staff command
     rare = {"consult_take", "consult_end", "record_save", "handoff_prepare", "handoff_confirm"}
     weights = [
-        1 if n in ("open_doors", "start", "close") else 20 if n in rare else 6 for n in names
+        1 if n in ("open_doors", "start", "close") else 20 if n in rare or n == PLATFORM else 6
+        for n in names
     ]
     for step in range(steps):
         name = rng.choices(names, weights)[0]
@@ -110,6 +134,8 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
                     reason=rng.choice(list(GateReason)),
                 )
                 decide = lambda _db, _state, body=refusal: body  # noqa: E731
+            elif name == PLATFORM:
+                decide = decide_delivery(random_delivery(rng, meetup_id))
             else:
                 decide = COMMANDS[name].prepare(random_form(rng, people, state, seen), actor)
             appended = eventlog.append(
@@ -157,8 +183,9 @@ def test_every_walk_keeps_the_invariants(world, seed):
     assert state.peak >= len(state.present)
     if state.status == "closed":
         assert not state.present and not state.on_duty
-    entered = [e for e in events if e.type == "participant_entered"]
-    left = [e for e in events if e.type in ("participant_left", "forced_exit")]
+    # The platform's presence kinds are entries and leaves too (subclasses).
+    entered = [e for e in events if isinstance(e.body, sev.ParticipantEntered)]
+    left = [e for e in events if isinstance(e.body, sev.ParticipantLeft | mev.ForcedExit)]
     if state.status != "closed":
         assert len(entered) - len(left) == len(state.present)
     exited = {e.body.participant_id for e in events if e.type == "forced_exit"}

@@ -1,0 +1,1 @@
+"""The platform bridge: presence from the metaverse platform, signed and applied exactly once."""
