@@ -68,8 +68,12 @@ def demo(host: str, port: int) -> None:
     url = f"http://{host}:{port}"
     print(f"\nセッションコンソール(デモ) {url}/meetups/{meetup.id}")
     print(f"デモ用ログイン(パスワードはすべて {demo_data.DEMO_PASSWORD}):")
+    print("  二要素認証: 設定キーを認証アプリに登録するか、表示中の確認コードを使います")
     for login_id, name, role, _q in demo_data.DEMO_STAFF:
-        print(f"  {login_id:<12} {name}({Role(role).label})")
+        secret, code = demo_data.totp_secret(login_id), demo_data.totp_code(login_id)
+        print(
+            f"  {login_id:<12} {name}({Role(role).label})  設定キー {secret}  いまのコード {code}"
+        )
     print(f"\n参加者の入室ページ {url}/entry/{meetup.id}")
     print(
         f"  ID {DEMO_ENTRY_CODE}  パスワード {DEMO_ENTRY_PASSWORD}(初回は利用規約への同意にチェック)"

@@ -1,7 +1,10 @@
 """Demo data: staff of every role, ~15 participants, and a meetup running now."""
 
+import base64
+import hashlib
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
@@ -12,6 +15,7 @@ from console.live import eventlog
 from console.live.events import Body
 from console.live.models import Meetup
 from console.moderation import events as mev
+from console.security import factor
 from console.security.auth import hash_password
 from console.security.models import Staff
 from console.session import events as ev
@@ -55,6 +59,17 @@ AGES = ["10s", "20s", "30s", "40s", "50s", "60plus", "unknown"]
 DISTRICTS = ["shiba", "azabu", "akasaka", "takanawa", "shibaura_konan", "unknown"]
 
 
+def totp_secret(login_id: str) -> str:
+    """The demo login's TOTP secret: fixed and public, like the demo password (the demo
+    refuses a database with real staff), so the demo and the tests sign in in one step."""
+    digest = hashlib.sha256(f"session-console-demo-totp:{login_id}".encode()).digest()
+    return base64.b32encode(digest[:20]).decode()
+
+
+def totp_code(login_id: str) -> str:
+    return pyotp.TOTP(totp_secret(login_id)).now()
+
+
 def seed(engine: Engine, *, newer: bool = True) -> Meetup:
     """Create what is missing (safe to run again) and return a meetup running now. Without
     `newer`, only what a database at the initial revision holds (no intake, no surveys: the
@@ -89,6 +104,8 @@ def seed(engine: Engine, *, newer: bool = True) -> Meetup:
     if newer:
         with transaction(engine) as db:
             intake_sample.seed(db, manager_id=ids["manager"], ward_id=ids["ward"], today=today)
+            for login_id, *_ in DEMO_STAFF:
+                factor.seed(db, ids[login_id], totp_secret(login_id))
     with Session(engine) as db:
         open_now = [MeetupStatus.DOORS_OPEN, MeetupStatus.IN_SESSION]
         meetup = db.exec(

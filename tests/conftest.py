@@ -18,7 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlmodel import Session, select
 
 from console.live.models import Meetup
@@ -252,6 +252,58 @@ def engine(shared_db):
     return make_engine(shared_db[0])
 
 
+ENROLLED: dict[tuple[str, str], str] = {}  # (database URL, login id) -> a secret enrolled here
+
+
+def totp_now(server: Server, login_id: str) -> str:
+    """A current TOTP code for `login_id` on `server`: from the demo's seeded secret, or the
+    secret this run enrolled for it (`pass_factor`).
+
+    Tests sign one person in many times a minute, which nobody does by hand, and a code is
+    accepted once: the step last used is forgotten first (in the test's database), so the
+    current code is not refused as a replay. tests/security/test_factor.py tests the refusal.
+    """
+    import pyotp
+
+    from console import demo
+    from console.security.models import Staff as StaffRow
+    from console.security.models import StaffFactor
+
+    secret = ENROLLED.get((server.database_url, login_id)) or demo.totp_secret(login_id)
+    engine = make_engine(server.database_url)
+    try:
+        with transaction(engine) as db:
+            staff_id = select(StaffRow.id).where(StaffRow.login_id == login_id).scalar_subquery()
+            db.execute(
+                update(StaffFactor).where(StaffFactor.staff_id == staff_id).values(last_step=None)
+            )
+    finally:
+        engine.dispose()
+    return pyotp.TOTP(secret).now()
+
+
+def pass_factor(http: httpx.Client, server: Server, login_id: str, next_url: str = "/"):
+    """The second step of a login whose password was accepted: enrol (first login: the
+    secret is read off the page, as a person types it into an app) or give a current code."""
+    page = http.get("/login/factor")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    if shown := re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text):
+        ENROLLED[(server.database_url, login_id)] = shown.group(1)
+    response = http.post(
+        "/login/factor",
+        data={"code": totp_now(server, login_id), "csrf_token": token, "next": next_url},
+    )
+    assert response.status_code in (200, 303), response.text
+    return response
+
+
+async def give_factor(page, server: Server, login_id: str) -> None:
+    """In a browser whose password step was just sent: the current code on the factor page."""
+    await page.wait_for_url("**/login/factor**")
+    await page.get_by_label("確認コード").fill(totp_now(server, login_id))
+    await page.get_by_role("button", name="確認").click()
+
+
 class Staff:
     """A logged-in browser-less staff client: cookies, CSRF token, commands."""
 
@@ -271,6 +323,7 @@ class Staff:
             data={"login_id": login_id, "password": "demo-pass-2026", "csrf_token": token},
         )
         assert response.status_code == 303, response.text
+        pass_factor(self.http, server, login_id)
         home = self.http.get("/")
         self.csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', home.text).group(1)
         self.cookie = f"console_session={self.http.cookies['console_session']}"

@@ -30,6 +30,7 @@ from console.reports import routes as report_routes
 from console.reports.domain import DOMAIN as REPORTS
 from console.schedule import models as schedule_tables
 from console.schedule import routes as schedule_routes
+from console.security import audit
 from console.security import models as security_tables
 from console.security.permissions import Action, allowed
 from console.security.roles import Qualification, Role
@@ -86,6 +87,7 @@ REGISTRY: Registry = compose(
 def bootstrap() -> Registry:
     """Install the registry and the template globals (idempotent)."""
     install(REGISTRY)
+    audit.install()
     templates.env.globals.update(
         can=can,
         Space=Space,

@@ -2,11 +2,15 @@
 
 from starlette.routing import Route
 
-from console.web import home, login
+from console.web import factor, home, login
 
 ROUTES = [
     Route("/login", login.login_form, methods=["GET"]),
     Route("/login", login.login, methods=["POST"]),
+    Route("/login/factor", factor.factor_form, methods=["GET"]),
+    Route("/login/factor", factor.factor_submit, methods=["POST"]),
+    Route("/login/confirm", factor.confirm_form, methods=["GET"]),
+    Route("/login/confirm", factor.confirm_submit, methods=["POST"]),
     Route("/logout", login.logout, methods=["POST"]),
     Route("/", home.home, methods=["GET"]),
     Route("/healthz", home.health, methods=["GET"]),
