@@ -1,4 +1,5 @@
-"""`python -m console …`: serve, init, migrate, create-staff, rotate-key, backup, restore, demo.
+"""`python -m console …`: serve, init, migrate, create-staff, rotate-key, backup, restore, demo,
+audit verify.
 
 A refusal — no data key, a key set that is not the database's, a schema that cannot be
 adopted, a database already initialised — is one line on standard error (Japanese, then
@@ -14,6 +15,7 @@ from sqlmodel import Session, select
 
 from console import admin, settings
 from console.intake.sample import DEMO_ENTRY_CODE, DEMO_ENTRY_PASSWORD
+from console.security import audit
 from console.security.models import Staff
 from console.security.roles import Qualification, Role
 from console.store import crypto, datakeys
@@ -83,6 +85,20 @@ def demo(host: str, port: int) -> None:
     serve(host, port)
 
 
+def verify_audit() -> int:
+    """Walk the audit chain: 0 when every link holds, 1 naming the first that does not."""
+    checked, broken = audit.verify(make_engine(settings.DATABASE_URL))
+    if broken is None:
+        print(f"監査記録の連鎖を確認しました: {checked} 件、改ざんなし。 / chain intact")
+        return 0
+    print(
+        f"監査記録 #{broken.entry_id} で連鎖が切れています: {broken.reason}"
+        f"(それ以前の {checked} 件は正常)。 / chain broken at entry {broken.entry_id}",
+        file=sys.stderr,
+    )
+    return 1
+
+
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m console", description="Session console")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -109,6 +125,8 @@ def parser() -> argparse.ArgumentParser:
     staff.add_argument("--login-id", required=True)
     staff.add_argument("--qualification", help=", ".join(Qualification))
     staff.add_argument("--password-stdin", action="store_true")
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit.add_argument("action", choices=["verify"], help="verify: check the hash chain")
     backup = commands.add_parser("backup", help="copy the SQLite database while it runs")
     backup.add_argument("path")
     restore = commands.add_parser("restore", help="replace the SQLite database by a backup")
@@ -131,6 +149,8 @@ def run(args: argparse.Namespace) -> int:
         return admin.create_staff(args)
     elif args.command == "rotate-key":
         return admin.rotate_key(args)
+    elif args.command == "audit":
+        return verify_audit()
     elif args.command == "backup":
         return admin.backup(args)
     elif args.command == "restore":

@@ -119,3 +119,8 @@ def verify(engine: Engine) -> tuple[int, Broken | None]:
             return count, Broken(row.id, "記録の内容がハッシュと一致しません(改ざん)")
         prev, count = row.hash, count + 1
     return count, None
+
+
+def kinds(db: Session) -> list[str]:
+    """The kinds of entry the trail holds (for the viewer's filter)."""
+    return list(db.exec(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))

@@ -51,6 +51,8 @@ class Action(StrEnum):
     ENTER_SURVEY_ANSWER = "enter_survey_answer"
     VIEW_SURVEY_RESULTS = "view_survey_results"
     READ_SURVEY_TEXT = "read_survey_text"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_STAFF = "manage_staff"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -115,6 +117,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ENTER_SURVEY_ANSWER: ON_SITE,
     Action.VIEW_SURVEY_RESULTS: frozenset({M, W}),
     Action.READ_SURVEY_TEXT: frozenset({M}),
+    # The audit trail and the take-out records (12(4), 12(5)(エ)), the staff's accounts and
+    # second factors: the manager, who answers for them to the ward.
+    Action.VIEW_AUDIT: frozenset({M}),
+    Action.MANAGE_STAFF: frozenset({M}),
 }
 
 

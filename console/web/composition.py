@@ -32,6 +32,7 @@ from console.schedule import models as schedule_tables
 from console.schedule import routes as schedule_routes
 from console.security import audit
 from console.security import models as security_tables
+from console.security import routes as security_routes
 from console.security.permissions import Action, allowed
 from console.security.roles import Qualification, Role
 from console.session import models as session_tables
@@ -70,6 +71,7 @@ ROUTES: list[BaseRoute] = [
     *intake_routes.ROUTES,
     *survey_routes.ROUTES,
     *report_routes.ROUTES,
+    *security_routes.ROUTES,
     *live_routes.ROUTES,
 ]
 

@@ -1,0 +1,14 @@
+"""The security pages: the audit trail, the take-out records, the staff's second factors."""
+
+from starlette.routing import Route
+
+from console.core import routing  # noqa: F401  (the `id` path convertor)
+from console.security import pages
+
+ROUTES = [
+    Route("/security/audit", pages.audit_trail, methods=["GET"]),
+    Route("/security/audit.csv", pages.audit_csv, methods=["GET"]),
+    Route("/security/takeouts", pages.takeouts, methods=["GET"]),
+    Route("/security/factors", pages.factors, methods=["GET"]),
+    Route("/security/factors/{staff_id:id}/reset", pages.reset_factor, methods=["POST"]),
+]
