@@ -214,3 +214,16 @@ def test_the_demo_prints_a_secret_and_a_current_code_per_login():
     secret = demo.totp_secret("manager")
     assert secret != demo.totp_secret("ward")
     assert pyotp.TOTP(secret).verify(demo.totp_code("manager"))
+
+
+def test_hsts_is_sent_only_when_cookies_are_secure(site, tmp_path):
+    server, _ = site
+    assert "strict-transport-security" not in httpx.get(f"{server.url}/login").headers
+    secure = make_server(f"sqlite:///{tmp_path / 'tls.db'}", tmp_path, COOKIE_SECURE="true")
+    secure.start()
+    try:
+        headers = httpx.get(f"{secure.url}/login").headers
+        assert headers["strict-transport-security"].startswith("max-age=31536000")
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    finally:
+        secure.stop()
