@@ -1,7 +1,7 @@
 """Staff accounts, their logins and second factors, failed-login counters, the hash-chained
 audit trail, and the take-out records of personal data."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column
 from sqlmodel import Field, SQLModel
@@ -87,3 +87,30 @@ class TakeoutRecord(SQLModel, table=True):
     document: str = Field(max_length=64)
     reason: str = Field(sa_column=Column(Encrypted("takeout.reason"), nullable=False))
     count: int | None = None
+
+
+class StaffProfile(SQLModel, table=True):
+    """What the roster and the 実施体制図 need of a staff member (spec 7(7), 12(2)(3)):
+    contact details (encrypted), when the copy of the qualification was submitted, the
+    pledge (誓約書) date and the privacy-training dates (ISO dates, comma separated)."""
+
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True)
+    phone: str | None = Field(default=None, sa_column=Column(Encrypted("staff_profile.phone")))
+    email: str | None = Field(default=None, sa_column=Column(Encrypted("staff_profile.email")))
+    emergency_contact: str | None = Field(
+        default=None, sa_column=Column(Encrypted("staff_profile.emergency_contact"))
+    )
+    qualification_copy_on: date | None = None
+    pledge_on: date | None = None
+    training_days: str = Field(default="", max_length=400)
+
+
+class StaffChange(SQLModel, table=True):
+    """A change to the staffing — created, deactivated, role changed — with its reason."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=utc_column(index=True))
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    by_id: int | None = Field(default=None, foreign_key="staff.id")
+    change: str = Field(max_length=64)
+    reason: str = Field(default="", max_length=500)

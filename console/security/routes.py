@@ -3,7 +3,7 @@
 from starlette.routing import Route
 
 from console.core import routing  # noqa: F401  (the `id` path convertor)
-from console.security import pages
+from console.security import pages, staff_pages
 
 ROUTES = [
     Route("/security/audit", pages.audit_trail, methods=["GET"]),
@@ -11,4 +11,10 @@ ROUTES = [
     Route("/security/takeouts", pages.takeouts, methods=["GET"]),
     Route("/security/factors", pages.factors, methods=["GET"]),
     Route("/security/factors/{staff_id:id}/reset", pages.reset_factor, methods=["POST"]),
+    Route("/security/staff", staff_pages.staff_list, methods=["GET"]),
+    Route("/security/staff", staff_pages.create, methods=["POST"]),
+    Route("/security/staff/{staff_id:id}", staff_pages.member, methods=["GET"]),
+    Route("/security/staff/{staff_id:id}/profile", staff_pages.profile, methods=["POST"]),
+    Route("/security/staff/{staff_id:id}/role", staff_pages.role, methods=["POST"]),
+    Route("/security/staff/{staff_id:id}/deactivate", staff_pages.deactivate, methods=["POST"]),
 ]
