@@ -10,9 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from console import settings
 from console.core import forms
 from console.core.pages import page, refuse
-from console.security import audit, auth, factor, takeout
+from console.core.templating import templates
+from console.security import audit, auth, checklist, factor, takeout
 from console.security.auth import guarded
 from console.security.models import AuditEntry, Staff, StaffFactor
 from console.security.permissions import Action
@@ -172,3 +174,28 @@ async def reset_factor(request: Request) -> Response:
     for token_hash in ended:
         request.app.state.hub.close_login(token_hash)
     return RedirectResponse("/security/factors?reset=1", status_code=303)
+
+
+@guarded(Action.VIEW_AUDIT)
+async def checklist_page(request: Request) -> Response:
+    found = await run_in_threadpool(checklist.items, request.app.state.engine)
+    return page(request, "security/checklist.html", items=found)
+
+
+@guarded(Action.VIEW_AUDIT)
+async def checklist_pdf(request: Request) -> Response:
+    engine = request.app.state.engine
+
+    def make() -> bytes:
+        from weasyprint import HTML  # loads Pango on use
+
+        html = templates.get_template("security/checklist_print.html").render(
+            items=checklist.items(engine), now=datetime.now(TZ), issuer=settings.REPORT_ISSUER
+        )
+        return HTML(string=html).write_pdf()
+
+    return Response(
+        await run_in_threadpool(make),
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="security_checklist.pdf"'},
+    )

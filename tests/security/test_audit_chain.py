@@ -95,3 +95,17 @@ def test_the_manager_sees_logins_failures_and_take_outs_and_exports_them(site):
         assert Staff(server, role).http.get("/security/takeouts").status_code == 403
     checked, broken = audit.verify(engine)
     assert broken is None and checked > 5
+
+
+def test_the_security_checklist_is_made_from_the_running_configuration(site):
+    server, _ = site
+    manager = Staff(server, "manager")
+    page = manager.http.get("/security/checklist")
+    assert page.status_code == 200
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th>\s*<td>.*?(適合|要確認)', page.text, re.S))
+    assert rows["全職員の二要素認証"] == "適合"  # the demo's logins are all enrolled
+    assert rows["通信の暗号化(COOKIE_SECURE・HSTS)"] == "要確認"  # plain http here
+    assert rows["監査記録の改ざん検知"] == "適合"
+    pdf = manager.http.get("/security/checklist.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert Staff(server, "ward").http.get("/security/checklist").status_code == 403
