@@ -355,7 +355,7 @@ def test_the_wards_csv_import_is_refused_whole_with_the_line_number(office):
         ("/intake", Action.REVIEW_APPLICATIONS),
         ("/intake/new", Action.REVIEW_APPLICATIONS),
         ("/intake/checks", Action.CHECK_RESIDENCY),
-        ("/intake/checks.csv", Action.CHECK_RESIDENCY),
+        ("/intake/checks.csv?reason=確認のため", Action.CHECK_RESIDENCY),
         ("/terms", Action.VIEW_TERMS),
     ],
 )
