@@ -15,7 +15,7 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from console.security.models import RecoveryCode, StaffFactor
+from console.security.models import Passkey, RecoveryCode, StaffFactor
 from console.store.columns import utcnow
 from console.store.db import transaction
 
@@ -146,7 +146,9 @@ def remaining_codes(engine: Engine, staff_id: int) -> int:
 
 
 def reset(db: Session, staff_id: int) -> None:
-    """Forget the factor and the recovery codes: the person enrols again at the next login."""
+    """Forget the factor, the recovery codes and the passkeys: the person enrols again at the
+    next login."""
+    db.execute(delete(Passkey).where(col(Passkey.staff_id) == staff_id))
     db.execute(delete(RecoveryCode).where(col(RecoveryCode.staff_id) == staff_id))
     db.execute(delete(StaffFactor).where(col(StaffFactor.staff_id) == staff_id))
 

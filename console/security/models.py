@@ -3,7 +3,7 @@ audit trail, and the take-out records of personal data."""
 
 from datetime import date, datetime
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
 from console.store.columns import utc_column, utcnow
@@ -33,6 +33,8 @@ class StaffSession(SQLModel, table=True):
     expires_at: datetime = Field(sa_column=utc_column())
     factor_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     confirmed_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    challenge: str | None = Field(default=None, max_length=128)  # WebAuthn, single use
+    challenge_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
 
 
 class StaffFactor(SQLModel, table=True):
@@ -114,3 +116,15 @@ class StaffChange(SQLModel, table=True):
     by_id: int | None = Field(default=None, foreign_key="staff.id")
     change: str = Field(max_length=64)
     reason: str = Field(default="", max_length=500)
+
+
+class Passkey(SQLModel, table=True):
+    """A WebAuthn credential (a passkey or a security key) registered as a second factor."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    credential_id: str = Field(max_length=512, unique=True)
+    public_key: str = Field(sa_column=Column(Text, nullable=False))
+    sign_count: int = 0
+    label: str = Field(default="", max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from console.core.pages import page, refuse
-from console.security import audit, auth, factor
+from console.security import audit, auth, factor, passkeys
 from console.security.auth import guarded
 from console.security.permissions import Action
 from console.security.reauth import safe_next
@@ -42,7 +42,13 @@ async def _form(
 ) -> Response:
     engine = _engine(request)
     enrolled = await run_in_threadpool(factor.enrolled, engine, staff.id)
-    context = {"enrolled": enrolled, "error": error, "factor_csrf": login.csrf_token}
+    keys = await run_in_threadpool(passkeys.registered, engine, staff.id) if enrolled else []
+    context = {
+        "enrolled": enrolled,
+        "passkeys": bool(keys),
+        "error": error,
+        "factor_csrf": login.csrf_token,
+    }
     if not enrolled:
         secret = await run_in_threadpool(factor.pending_secret, engine, staff.id)
         uri = factor.provisioning_uri(secret, staff.login_id)

@@ -159,10 +159,12 @@ def test_every_state_changing_route_goes_through_the_guard():
     # Protected by their own pre-session CSRF cookie (tested above, and in tests/intake).
     # /survey/{token}: participants answer without a login; the unguessable token names the
     # session, a cookie + hidden field guard against CSRF (tests/surveys).
-    # /login/factor: the half login's own CSRF token (tests/security/test_factor.py).
+    # /login/factor, /login/passkey…: the half login's own CSRF token (tests/security/).
     unguarded = {
         "/login",
         "/login/factor",
+        "/login/passkey/options",
+        "/login/passkey",
         "/apply/{service}",
         "/entry/{meetup_id:id}",
         "/survey/{token}",
