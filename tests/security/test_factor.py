@@ -227,3 +227,15 @@ def test_hsts_is_sent_only_when_cookies_are_secure(site, tmp_path):
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
     finally:
         secure.stop()
+
+
+def test_a_passkey_answer_without_a_live_challenge_is_refused(site):
+    server, _ = site
+    http = password_step(server, "support")
+    _, token = factor_form(http)
+    headers = {"Content-Type": "application/json"}
+    forged = http.post("/login/passkey", content="{}", headers=headers)
+    assert forged.status_code == 403  # no CSRF token
+    stale = http.post("/login/passkey", content="{}", headers={**headers, "X-CSRF-Token": token})
+    assert stale.status_code == 409 and "有効期限が切れました" in stale.json()["error"]
+    assert http.get("/").status_code == 303  # nothing changed: still half logged in
