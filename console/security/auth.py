@@ -50,6 +50,8 @@ SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 FAILED = "ログインIDまたはパスワードが正しくありません。"
 CSRF_FAILED = "セキュリティ確認に失敗しました。画面を再読み込みしてからやり直してください。"
 
+HALF_LOGIN = timedelta(minutes=10)
+
 hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
 
@@ -191,7 +193,8 @@ def _new_session(db: Session, staff_id: int, *, factor: bool) -> str:
             token_hash=_digest(token),
             staff_id=staff_id,
             csrf_token=secrets.token_urlsafe(32),
-            expires_at=now + timedelta(hours=settings.SESSION_HOURS),
+            # A half login lasts long enough to find the phone, not a working day.
+            expires_at=now + (timedelta(hours=settings.SESSION_HOURS) if factor else HALF_LOGIN),
             factor_at=now if factor else None,
             confirmed_at=now,
         )
@@ -206,11 +209,14 @@ def start_session(engine: Engine, staff: Staff) -> str:
         return _new_session(db, staff.id, factor=False)
 
 
-def complete_session(engine: Engine, token: str) -> str:
+def complete_session(engine: Engine, token: str) -> str | None:
     """The second factor was given: the half login is replaced by a full one under a new
-    token (the session id changes again, so a token seen before this point is worthless)."""
+    token (the session id changes again, so a token seen before this point is worthless).
+    None when the half login is gone (ended meanwhile, or completed by a twin request)."""
     with transaction(engine) as db:
         login = db.get(StaffSession, _digest(token))
+        if login is None or login.factor_at is not None:
+            return None
         db.delete(login)
         audit.record(db, action="login.factor", staff_id=login.staff_id)
         return _new_session(db, login.staff_id, factor=True)

@@ -111,6 +111,8 @@ async def factor_submit(request: Request) -> Response:
     token = await run_in_threadpool(
         auth.complete_session, _engine(request), request.cookies[auth.COOKIE]
     )
+    if token is None:
+        return refuse(request, "ログインの有効期限が切れました。再度ログインしてください。", 401)
     if codes:
         response = page(request, "web/recovery_codes.html", codes=codes, next=next_url)
     else:

@@ -134,6 +134,8 @@ async def login(request: Request) -> Response:
     except Refused as refusal:
         return _json_refusal(refusal)
     token = await run_in_threadpool(auth.complete_session, engine, request.cookies[auth.COOKIE])
+    if token is None:
+        return JSONResponse({"error": "ログインの有効期限が切れました。"}, status_code=401)
     next_url = safe_next(request.query_params.get("next"))
     response = JSONResponse({"message": "確認しました。", "next": next_url})
     auth.set_cookie(
