@@ -19,12 +19,12 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import text, update
-from sqlmodel import Session, select
+from sqlmodel import Session, create_engine, select
 
 from console.live.models import Meetup
 from console.session.models import Participant
 from console.store import crypto
-from console.store.db import make_engine, transaction
+from console.store.db import make_engine, normalise_url, transaction
 from console.store.schema import migrate
 from console.web.composition import bootstrap
 
@@ -270,9 +270,13 @@ def totp_now(server: Server, login_id: str) -> str:
     from console.security.models import StaffFactor
 
     secret = ENROLLED.get((server.database_url, login_id)) or demo.totp_secret(login_id)
-    engine = make_engine(server.database_url)
+    # Not make_engine: it opens and closes the SQLite file itself, which would drop the POSIX
+    # locks of every other connection this process holds on it (the fixtures' engines).
+    url = normalise_url(server.database_url)
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {})
     try:
-        with transaction(engine) as db:
+        with Session(engine) as db, db.begin():
             staff_id = select(StaffRow.id).where(StaffRow.login_id == login_id).scalar_subquery()
             db.execute(
                 update(StaffFactor).where(StaffFactor.staff_id == staff_id).values(last_step=None)
