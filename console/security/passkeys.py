@@ -20,7 +20,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -106,7 +106,7 @@ def register(
             expected_rp_id=rp_id,
             expected_origin=origin,
         )
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError, json.JSONDecodeError):
+    except (WebAuthnException, ValueError, KeyError, TypeError, RecursionError):  # malformed
         raise Refused(FAILED, status=422) from None
     with transaction(engine) as db:
         credential_id = bytes_to_base64url(verified.credential_id)
@@ -151,7 +151,7 @@ def authenticate(
     challenge = _take_challenge(engine, token_hash)
     try:
         given = json.loads(credential).get("id", "")
-    except (json.JSONDecodeError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         raise Refused(FAILED, status=422) from None
     with Session(engine) as db:
         key = db.exec(
@@ -170,7 +170,7 @@ def authenticate(
             credential_public_key=base64url_to_bytes(key.public_key),
             credential_current_sign_count=key.sign_count,
         )
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError):
+    except (WebAuthnException, ValueError, KeyError, TypeError, RecursionError):
         raise Refused(FAILED, status=422) from None
     with transaction(engine) as db:
         db.execute(
