@@ -1,8 +1,10 @@
 """second factor, audit chain, take-out records
 
-Staff get TOTP factors and recovery codes; a login is half done until `factor_at`; the
-audit table becomes a hash chain; the staff roster's profiles and changes (rows already there are linked, oldest first, the way
-console/security/audit.py links new ones); take-out records of personal data; passkeys (WebAuthn).
+Staff get TOTP factors, recovery codes and passkeys (WebAuthn); a login is half done until
+`factor_at`; the audit table becomes a hash chain (rows already there are linked, oldest
+first, the way console/security/audit.py links new ones, then the columns lose the default
+they were added with); take-out records of personal data; the staff roster's profiles and
+changes.
 
 Revision ID: 0006
 Revises: 0004
@@ -144,6 +146,14 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("challenge_at", sa.DateTime(timezone=True), nullable=True))
 
     _link_existing_rows()
+    with op.batch_alter_table("auditentry", schema=None) as batch_op:
+        for name in ("prev_hash", "hash"):
+            batch_op.alter_column(
+                name,
+                existing_type=sa.String(length=64),
+                existing_nullable=False,
+                server_default=None,
+            )
 
 
 def _link_existing_rows() -> None:
