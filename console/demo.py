@@ -203,29 +203,33 @@ def _running_meetup(engine: Engine, *, newer: bool = True) -> Meetup:
     ]
     c3 = staff["counsellor3"]
     # Moderation actions go into the audit chain (revision 0006): an older schema gets none.
-    script += [] if not newer else [
-        (
-            -4,
-            fac,
-            mev.WarningGiven(
-                participant_id=people["P011"],
-                rule="personal_info",
-                wording="個人が特定される情報は聞かないようにお願いします",
-                flag_seq=0,
+    script += (
+        []
+        if not newer
+        else [
+            (
+                -4,
+                fac,
+                mev.WarningGiven(
+                    participant_id=people["P011"],
+                    rule="personal_info",
+                    wording="個人が特定される情報は聞かないようにお願いします",
+                    flag_seq=0,
+                ),
             ),
-        ),
-        (
-            -2,
-            c3,
-            mev.FlagRaised(
-                participant_id=people["P010"],
-                description="",
-                space="exchange",
-                reason="solicitation",
-                note="集まりへの勧誘のような発言",
+            (
+                -2,
+                c3,
+                mev.FlagRaised(
+                    participant_id=people["P010"],
+                    description="",
+                    space="exchange",
+                    reason="solicitation",
+                    note="集まりへの勧誘のような発言",
+                ),
             ),
-        ),
-    ]
+        ]
+    )
     play(engine, meetup.id, [(now + timedelta(minutes=m), a, b) for m, a, b in script])
     return meetup
 
