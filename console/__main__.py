@@ -1,5 +1,5 @@
 """`python -m console …`: serve, init, migrate, create-staff, rotate-key, backup, restore, demo,
-simulate.
+simulate, audit verify.
 
 A refusal — no data key, a key set that is not the database's, a schema that cannot be
 adopted, a database already initialised — is one line on standard error (Japanese, then
@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from console import admin, settings
 from console.intake.sample import DEMO_ENTRY_CODE, DEMO_ENTRY_PASSWORD
+from console.security import audit
 from console.security.models import Staff
 from console.security.roles import Qualification, Role
 from console.store import crypto, datakeys
@@ -72,8 +73,12 @@ def demo(host: str, port: int, *, platform: bool = True) -> None:
     url = f"http://{host}:{port}"
     print(f"\nセッションコンソール(デモ) {url}/meetups/{meetup.id}")
     print(f"デモ用ログイン(パスワードはすべて {demo_data.DEMO_PASSWORD}):")
+    print("  二要素認証: 設定キーを認証アプリに登録するか、表示中の確認コードを使います")
     for login_id, name, role, _q in demo_data.DEMO_STAFF:
-        print(f"  {login_id:<12} {name}({Role(role).label})")
+        secret, code = demo_data.totp_secret(login_id), demo_data.totp_code(login_id)
+        print(
+            f"  {login_id:<12} {name}({Role(role).label})  設定キー {secret}  いまのコード {code}"
+        )
     print(f"\n参加者の入室ページ {url}/entry/{meetup.id}")
     print(
         f"  ID {DEMO_ENTRY_CODE}  パスワード {DEMO_ENTRY_PASSWORD}(初回は利用規約への同意にチェック)"
@@ -101,6 +106,20 @@ def simulate(args: argparse.Namespace) -> int:
         if not 200 <= sent.status < 300:
             print(f"  {sent.avatar_id} {sent.kind}: {sent.status} {sent.answer.get('reason', '')}")
     return 0 if accepted == len(record) else 1
+
+
+def verify_audit() -> int:
+    """Walk the audit chain: 0 when every link holds, 1 naming the first that does not."""
+    checked, broken = audit.verify(make_engine(settings.DATABASE_URL))
+    if broken is None:
+        print(f"監査記録の連鎖を確認しました: {checked} 件、改ざんなし。 / chain intact")
+        return 0
+    print(
+        f"監査記録 #{broken.entry_id} で連鎖が切れています: {broken.reason}"
+        f"(それ以前の {checked} 件は正常)。 / chain broken at entry {broken.entry_id}",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def parser() -> argparse.ArgumentParser:
@@ -140,6 +159,8 @@ def parser() -> argparse.ArgumentParser:
     staff.add_argument("--login-id", required=True)
     staff.add_argument("--qualification", help=", ".join(Qualification))
     staff.add_argument("--password-stdin", action="store_true")
+    audit = commands.add_parser("audit", help="the audit trail")
+    audit.add_argument("action", choices=["verify"], help="verify: check the hash chain")
     backup = commands.add_parser("backup", help="copy the SQLite database while it runs")
     backup.add_argument("path")
     restore = commands.add_parser("restore", help="replace the SQLite database by a backup")
@@ -164,6 +185,8 @@ def run(args: argparse.Namespace) -> int:
         return admin.create_staff(args)
     elif args.command == "rotate-key":
         return admin.rotate_key(args)
+    elif args.command == "audit":
+        return verify_audit()
     elif args.command == "backup":
         return admin.backup(args)
     elif args.command == "restore":

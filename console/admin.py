@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from console import settings
+from console.security import audit
 from console.security.auth import hash_password
 from console.security.models import Staff
 from console.security.roles import Qualification, Role
@@ -184,15 +185,16 @@ def create_staff(args: argparse.Namespace) -> int:
         if db.exec(select(Staff).where(Staff.login_id == login_id)).first():
             print(f"ログインID「{login_id}」はすでに使われています。", file=sys.stderr)
             return 1
-        db.add(
-            Staff(
-                login_id=login_id,
-                display_name=args.display_name,
-                role=role,
-                qualification=qualification,
-                password_hash=hash_password(password),
-            )
+        staff = Staff(
+            login_id=login_id,
+            display_name=args.display_name,
+            role=role,
+            qualification=qualification,
+            password_hash=hash_password(password),
         )
+        db.add(staff)
+        db.flush()
+        audit.record(db, action="staff.create", staff_id=None, target=f"staff:{staff.id}:{role}")
     print(f"職員「{args.display_name}」({role.label})を登録しました。ログインID: {login_id}")
     return 0
 
@@ -202,6 +204,7 @@ def rotate_key(args: argparse.Namespace) -> int:
     engine = existing_engine()
     require_current(engine)
     kid = datakeys.rotate(engine)
+    audit.record_now(engine, action="key.rotate", staff_id=None, target=f"key:{kid}")
     print(f"データ暗号鍵を入れ替えました(新しい鍵ID: {kid})。古い鍵は削除しました。")
     return 0
 

@@ -38,6 +38,12 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"same-origin"),
     (b"cache-control", b"no-store"),
 ]
+# Behind TLS (COOKIE_SECURE): browsers go on using https for a year, never plain http.
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+def security_headers() -> list[tuple[bytes, bytes]]:
+    return [*SECURITY_HEADERS, HSTS] if settings.COOKIE_SECURE else SECURITY_HEADERS
 
 
 class SecurityHeaders:
@@ -53,7 +59,7 @@ class SecurityHeaders:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 existing = {k for k, _ in message.get("headers", [])}
-                extra = [(k, v) for k, v in SECURITY_HEADERS if k not in existing]
+                extra = [(k, v) for k, v in security_headers() if k not in existing]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 

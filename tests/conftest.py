@@ -18,13 +18,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlalchemy import text, update
+from sqlmodel import Session, create_engine, select
 
 from console.live.models import Meetup
 from console.session.models import Participant
 from console.store import crypto
-from console.store.db import make_engine, transaction
+from console.store.db import make_engine, normalise_url, transaction
 from console.store.schema import migrate
 from console.web.composition import bootstrap
 
@@ -252,6 +252,62 @@ def engine(shared_db):
     return make_engine(shared_db[0])
 
 
+ENROLLED: dict[tuple[str, str], str] = {}  # (database URL, login id) -> a secret enrolled here
+
+
+def totp_now(server: Server, login_id: str) -> str:
+    """A current TOTP code for `login_id` on `server`: from the demo's seeded secret, or the
+    secret this run enrolled for it (`pass_factor`).
+
+    Tests sign one person in many times a minute, which nobody does by hand, and a code is
+    accepted once: the step last used is forgotten first (in the test's database), so the
+    current code is not refused as a replay. tests/security/test_factor.py tests the refusal.
+    """
+    import pyotp
+
+    from console import demo
+    from console.security.models import Staff as StaffRow
+    from console.security.models import StaffFactor
+
+    secret = ENROLLED.get((server.database_url, login_id)) or demo.totp_secret(login_id)
+    # Not make_engine: it opens and closes the SQLite file itself, which would drop the POSIX
+    # locks of every other connection this process holds on it (the fixtures' engines).
+    url = normalise_url(server.database_url)
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {})
+    try:
+        with Session(engine) as db, db.begin():
+            staff_id = select(StaffRow.id).where(StaffRow.login_id == login_id).scalar_subquery()
+            db.execute(
+                update(StaffFactor).where(StaffFactor.staff_id == staff_id).values(last_step=None)
+            )
+    finally:
+        engine.dispose()
+    return pyotp.TOTP(secret).now()
+
+
+def pass_factor(http: httpx.Client, server: Server, login_id: str, next_url: str = "/"):
+    """The second step of a login whose password was accepted: enrol (first login: the
+    secret is read off the page, as a person types it into an app) or give a current code."""
+    page = http.get("/login/factor")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    if shown := re.search(r'id="totp-secret">([A-Z2-7]+)<', page.text):
+        ENROLLED[(server.database_url, login_id)] = shown.group(1)
+    response = http.post(
+        "/login/factor",
+        data={"code": totp_now(server, login_id), "csrf_token": token, "next": next_url},
+    )
+    assert response.status_code in (200, 303), response.text
+    return response
+
+
+async def give_factor(page, server: Server, login_id: str) -> None:
+    """In a browser whose password step was just sent: the current code on the factor page."""
+    await page.wait_for_url("**/login/factor**")
+    await page.get_by_label("確認コード").fill(totp_now(server, login_id))
+    await page.get_by_role("button", name="確認").click()
+
+
 class Staff:
     """A logged-in browser-less staff client: cookies, CSRF token, commands."""
 
@@ -271,9 +327,21 @@ class Staff:
             data={"login_id": login_id, "password": "demo-pass-2026", "csrf_token": token},
         )
         assert response.status_code == 303, response.text
+        pass_factor(self.http, server, login_id)
+        self.confirmed_at = time.monotonic()  # a fresh login counts as re-authentication
         home = self.http.get("/")
         self.csrf = re.search(r'"X-CSRF-Token": "([^"]+)"', home.text).group(1)
         self.cookie = f"console_session={self.http.cookies['console_session']}"
+
+    def confirm(self) -> None:
+        """Give the password again (re-authentication, good for REAUTH_MINUTES)."""
+        response = self.http.post(
+            "/login/confirm",
+            data={"secret": "demo-pass-2026", "next": "/"},
+            headers={"X-CSRF-Token": self.csrf},
+        )
+        assert response.status_code == 303, response.text
+        self.confirmed_at = time.monotonic()
 
     def command(self, meetup_id: int, name: str, command_id: str | None = None, **form):
         import uuid
@@ -296,6 +364,8 @@ def staff(server):
     def login(login_id: str) -> Staff:
         if login_id not in cache:
             cache[login_id] = Staff(server, login_id)
+        elif time.monotonic() - cache[login_id].confirmed_at > 300:
+            cache[login_id].confirm()  # shared logins stay within REAUTH_MINUTES
         return cache[login_id]
 
     return login

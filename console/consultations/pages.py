@@ -22,6 +22,7 @@ from console.live.models import Meetup
 from console.security.auth import guarded
 from console.security.models import AuditEntry
 from console.security.permissions import Action
+from console.security.reauth import confirm_first
 from console.session.models import Participant
 from console.session.vocab import AgeBracket, Gender
 from console.store.db import transaction
@@ -89,6 +90,8 @@ async def records(request: Request) -> Response:
 
 @guarded(Action.READ_RECORD)
 async def record(request: Request) -> Response:
+    if confirm := confirm_first(request):  # the password or the factor, recently (12(6)(イ))
+        return confirm
     record_id = request.path_params["record_id"]
 
     def read():

@@ -1,6 +1,8 @@
 """Reports to the ward (発注者): every forced exit (spec 6(1)⑥オ) and every incident (spec 9).
 
 A report is written, and its email queued, in the same transaction as the event it reports.
+The email only says that a report exists and where to read it: no participant ID, name or
+reason leaves the console by mail.
 It is written for the ward: structured facts — the service, date and time, space, the
 participant ID (the ward holds the registration records), the reason codes and times of the
 flags and warnings that led to it, the roles of the staff involved — plus the one text the
@@ -77,7 +79,24 @@ def _file(db: Session, event: Recorded, *, kind: str, title: str, lines: list[st
         key=f"ward-report:{event.meetup_id}:{event.seq}",
         to_addr=settings.WARD_REPORT_ADDRESS,
         subject=subject,
-        body=body,
+        body=notice(title, service=service, day=jst_date(meetup.date)),
+    )
+
+
+def notice(title: str, *, service: str, day: str) -> str:
+    """The email: that a report exists and where to read it. The report itself (participant
+    ID, circumstances) stays in the console, behind the ward's login (spec 12)."""
+    where = f"{settings.PUBLIC_BASE_URL.rstrip('/')}/reports" if settings.PUBLIC_BASE_URL else ""
+    return "\n".join(
+        [
+            f"{title}がセッションコンソールに登録されました。",
+            "",
+            f"開催回: {day} {service}",
+            f"内容はセッションコンソールの「区への報告」でご確認ください。{where}",
+            "(個人情報保護のため、このメールには報告の内容を記載していません。)",
+            "",
+            "本メールはセッションコンソールから自動送信しています。",
+        ]
     )
 
 

@@ -6,6 +6,7 @@ for-publication variant. Every view and download leaves an audit entry.
 """
 
 from datetime import datetime
+from functools import partial
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -25,6 +26,8 @@ from console.schedule import duedates
 from console.security.audit import audited_read
 from console.security.auth import guarded
 from console.security.permissions import Action, allowed
+from console.security.reauth import confirm_first
+from console.security.takeout import record_takeout
 from console.settings import TZ
 
 AUDIENCE_LABELS = {
@@ -71,7 +74,30 @@ def _choices(request: Request) -> list[tuple[str, str]]:
     ]
 
 
-async def _download(document: Document, fmt: str, name: str, issue: Issue) -> Response:
+async def _download(
+    request: Request, document: Document, fmt: str, name: str, issue: Issue
+) -> Response:
+    """The document as a file. The manager's variant holds the staff's notes, which may
+    speak of people: a recent password or factor and a reason first, and a take-out record
+    (12(5)(エ)). The ward's and the publication variants hold no personal data."""
+    if document.audience == "manager":
+        if confirm := confirm_first(request):
+            return confirm
+        try:
+            reason = forms.clean(
+                request.query_params.get("reason"), label="持ち出しの理由", max_len=200
+            )
+        except Refused as refusal:
+            return refuse(request, refusal.message, 422)
+        await run_in_threadpool(
+            partial(
+                record_takeout,
+                request.app.state.engine,
+                staff_id=request.state.staff.id,
+                document=f"{name}_internal.{fmt}",
+                reason=reason,
+            )
+        )
     # In a worker thread: a PDF takes a moment, and the live dashboards must not wait for it.
     body = await run_in_threadpool(exports.export, document, fmt, issue)
     suffix = {"ward": "", "manager": "_internal", "publication": "_public"}[document.audience]
@@ -131,6 +157,7 @@ async def summary_export(request: Request) -> Response:
             return summary_issue(db, meetup_id, AUDIENCE_LABELS[document.audience])
 
     return await _download(
+        request,
         document,
         request.path_params["fmt"],
         f"summary_{meetup_id}",
@@ -270,7 +297,7 @@ async def monthly_export(request: Request) -> Response:
         document, version, row = shown.document, shown.row.version, shown.row
     name = f"monthly_{year}-{month:02d}_v{version}"
     issue = monthly_issue(year, month, row, AUDIENCE_LABELS[wanted])
-    return await _download(document.for_audience(wanted), fmt, name, issue)
+    return await _download(request, document.for_audience(wanted), fmt, name, issue)
 
 
 async def _monthly_change(request: Request, change) -> Response:

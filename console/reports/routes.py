@@ -3,7 +3,7 @@
 from starlette.routing import Route
 
 from console.core import routing  # noqa: F401  (the `id` path convertor)
-from console.reports import pages, survey_pages
+from console.reports import pages, roster, survey_pages
 
 ROUTES = [
     Route("/meetups/{meetup_id:id}/summary", pages.summary, methods=["GET"]),
@@ -20,4 +20,5 @@ ROUTES = [
     Route("/monthly/{year:int}/{month:int}/text", pages.monthly_text, methods=["POST"]),
     Route("/monthly/{year:int}/{month:int}/finalise", pages.monthly_finalise, methods=["POST"]),
     Route("/monthly/{year:int}/{month:int}/correct", pages.monthly_correct, methods=["POST"]),
+    Route("/staff/roster.pdf", roster.roster_pdf, methods=["GET"]),
 ]

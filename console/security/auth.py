@@ -37,6 +37,7 @@ from starlette.responses import RedirectResponse, Response
 
 from console import settings
 from console.core.pages import refuse
+from console.security import audit
 from console.security.models import LoginThrottle, Staff, StaffSession
 from console.security.permissions import Action, allowed
 from console.store import crypto
@@ -48,6 +49,8 @@ LOGIN_CSRF_COOKIE = "console_login_csrf"
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 FAILED = "ログインIDまたはパスワードが正しくありません。"
 CSRF_FAILED = "セキュリティ確認に失敗しました。画面を再読み込みしてからやり直してください。"
+
+HALF_LOGIN = timedelta(minutes=10)
 
 hasher = PasswordHasher()
 _DUMMY_HASH = hasher.hash(secrets.token_urlsafe(16))
@@ -142,9 +145,13 @@ def authenticate(
     ok = verify_password(staff.password_hash if staff and staff.active else None, password)
     with transaction(engine) as db:
         if not ok:
-            count_failure(db, key)
+            staff_id = staff.id if staff else None
+            audit.record(db, action="login.failed", staff_id=staff_id)
+            if count_failure(db, key):
+                audit.record(db, action="login.lockout", staff_id=staff_id)
             return None, FAILED
         clear_failures(db, key)
+        audit.record(db, action="login.password", staff_id=staff.id)
         if hasher.check_needs_rehash(staff.password_hash):
             db.execute(
                 update(Staff)
@@ -154,7 +161,8 @@ def authenticate(
     return staff, ""
 
 
-def count_failure(db: Session, key: str) -> None:
+def count_failure(db: Session, key: str) -> bool:
+    """Count one failure; True when from now on this key waits (a lockout)."""
     insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
     failures = LoginThrottle.__table__.c.failures
     db.execute(
@@ -167,6 +175,7 @@ def count_failure(db: Session, key: str) -> None:
     if delay:
         throttle.locked_until = utcnow() + timedelta(seconds=delay)
         db.add(throttle)
+    return bool(delay)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
@@ -177,34 +186,86 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def start_session(engine: Engine, staff: Staff) -> str:
-    """A new login for `staff`; returns the cookie token."""
-    token = secrets.token_urlsafe(32)
-    with transaction(engine) as db:
-        db.add(
-            StaffSession(
-                token_hash=_digest(token),
-                staff_id=staff.id,
-                csrf_token=secrets.token_urlsafe(32),
-                expires_at=utcnow() + timedelta(hours=settings.SESSION_HOURS),
-            )
+def _new_session(db: Session, staff_id: int, *, factor: bool) -> str:
+    token, now = secrets.token_urlsafe(32), utcnow()
+    db.add(
+        StaffSession(
+            token_hash=_digest(token),
+            staff_id=staff_id,
+            csrf_token=secrets.token_urlsafe(32),
+            # A half login lasts long enough to find the phone, not a working day.
+            expires_at=now + (timedelta(hours=settings.SESSION_HOURS) if factor else HALF_LOGIN),
+            factor_at=now if factor else None,
+            confirmed_at=now,
         )
+    )
     return token
+
+
+def start_session(engine: Engine, staff: Staff) -> str:
+    """A half login for `staff` (the password was right; the second factor is still due);
+    returns the cookie token."""
+    with transaction(engine) as db:
+        return _new_session(db, staff.id, factor=False)
+
+
+def complete_session(engine: Engine, token: str) -> str | None:
+    """The second factor was given: the half login is replaced by a full one under a new
+    token (the session id changes again, so a token seen before this point is worthless).
+    None when the half login is gone (ended meanwhile, or completed by a twin request)."""
+    with transaction(engine) as db:
+        login = db.get(StaffSession, _digest(token))
+        if login is None or login.factor_at is not None:
+            return None
+        db.delete(login)
+        audit.record(db, action="login.factor", staff_id=login.staff_id)
+        return _new_session(db, login.staff_id, factor=True)
+
+
+def confirm(engine: Engine, token_hash: str) -> None:
+    """The password or the factor was given again just now (re-authentication)."""
+    with transaction(engine) as db:
+        db.execute(
+            update(StaffSession)
+            .where(StaffSession.token_hash == token_hash)
+            .values(confirmed_at=utcnow())
+        )
+
+
+def recently_confirmed(login: StaffSession) -> bool:
+    window = timedelta(minutes=settings.REAUTH_MINUTES)
+    return login.confirmed_at is not None and utcnow() - login.confirmed_at <= window
 
 
 def end_session(engine: Engine, token: str) -> None:
     with transaction(engine) as db:
         login = db.get(StaffSession, _digest(token))
         if login is not None:
+            audit.record(db, action="logout", staff_id=login.staff_id)
             db.delete(login)
 
 
-def lookup(engine: Engine, token: str | None) -> tuple[Staff, StaffSession] | None:
+def end_sessions_of(db: Session, staff_id: int) -> list[str]:
+    """End every login of one staff member at once; the token hashes that ended (their
+    websockets are closed by the caller)."""
+    ended = db.exec(select(StaffSession.token_hash).where(StaffSession.staff_id == staff_id))
+    hashes = list(ended)
+    db.execute(delete(StaffSession).where(StaffSession.staff_id == staff_id))
+    return hashes
+
+
+def lookup(
+    engine: Engine, token: str | None, *, half: bool = False
+) -> tuple[Staff, StaffSession] | None:
+    """The staff member and their login for a cookie token. Only a login completed with the
+    second factor counts, unless `half` (the second-factor pages themselves)."""
     if not token:
         return None
     with Session(engine) as db:
         login = db.get(StaffSession, _digest(token))
         if login is None or login.expires_at <= utcnow():
+            return None
+        if login.factor_at is None and not half:
             return None
         staff = db.get(Staff, login.staff_id)
         if staff is None or not staff.active:

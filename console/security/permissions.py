@@ -58,6 +58,8 @@ class Action(StrEnum):
     VIEW_CARE_COUNTS = "view_care_counts"
     LINK_AVATAR = "link_avatar"
     VIEW_PLATFORM_HEALTH = "view_platform_health"
+    VIEW_AUDIT = "view_audit"
+    MANAGE_STAFF = "manage_staff"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -134,6 +136,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # manager watches the bridge's health.
     Action.LINK_AVATAR: ON_SITE,
     Action.VIEW_PLATFORM_HEALTH: frozenset({M}),
+    # The audit trail and the take-out records (12(4), 12(5)(エ)), the staff's accounts and
+    # second factors: the manager, who answers for them to the ward.
+    Action.VIEW_AUDIT: frozenset({M}),
+    Action.MANAGE_STAFF: frozenset({M}),
 }
 
 

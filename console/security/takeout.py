@@ -1,16 +1,30 @@
-"""Take-out records (spec 12(5)(エ)): every document with personal data that leaves the
-console — who, when, what, why, how many people — is recorded before it is handed over.
+"""Take-out records (spec 12(5)(エ)): every download or print of a document holding personal
+data is recorded — who, when, what, why, how many records — and listed for the manager.
+Documents for the ward or for publication hold no personal data and are not recorded."""
 
-Minimal version: one audit entry per take-out (issue 15 brings the full record)."""
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
-from console.security.models import AuditEntry
+from console.security import audit
+from console.security.models import TakeoutRecord
 from console.store.db import transaction
+
+REASON_MAX = 200
 
 
 def record_takeout(
-    engine, *, staff_id: int, document: str, reason: str, count: int | None = None
+    engine: Engine, *, staff_id: int, document: str, reason: str, count: int | None = None
 ) -> None:
-    """Record one take-out, committed before the document is handed over."""
-    target = f"{document}|{'' if count is None else count}|{reason}"
+    """Record one take-out, with its line in the audit trail, in a transaction of its own
+    (before the document is handed over: an attempt is recorded too)."""
     with transaction(engine) as db:
-        db.add(AuditEntry(staff_id=staff_id, action="takeout", target=target[:128]))
+        db.add(
+            TakeoutRecord(
+                staff_id=staff_id, document=document[:64], reason=reason[:REASON_MAX], count=count
+            )
+        )
+        audit.record(db, action="takeout", staff_id=staff_id, target=document)
+
+
+def recent(db: Session, *, limit: int) -> list[TakeoutRecord]:
+    return list(db.exec(select(TakeoutRecord).order_by(col(TakeoutRecord.id).desc()).limit(limit)))

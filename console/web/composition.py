@@ -36,7 +36,9 @@ from console.reports import routes as report_routes
 from console.reports.domain import DOMAIN as REPORTS
 from console.schedule import models as schedule_tables
 from console.schedule import routes as schedule_routes
+from console.security import audit
 from console.security import models as security_tables
+from console.security import routes as security_routes
 from console.security.permissions import Action, allowed
 from console.security.roles import Qualification, Role
 from console.session import models as session_tables
@@ -79,6 +81,7 @@ ROUTES: list[BaseRoute] = [
     *survey_routes.ROUTES,
     *report_routes.ROUTES,
     *bridge_routes.ROUTES,
+    *security_routes.ROUTES,
     *live_routes.ROUTES,
 ]
 
@@ -96,6 +99,7 @@ REGISTRY: Registry = compose(
 def bootstrap() -> Registry:
     """Install the registry and the template globals (idempotent)."""
     install(REGISTRY)
+    audit.install()
     templates.env.globals.update(
         can=can,
         Space=Space,

@@ -2,6 +2,7 @@
 
 import secrets
 from functools import partial
+from urllib.parse import quote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -11,16 +12,11 @@ from console.core.pages import page, refuse
 from console.security import auth
 from console.security.auth import guarded
 from console.security.permissions import Action
+from console.security.reauth import safe_next
 
 
 def _engine(request: Request):
     return request.app.state.engine
-
-
-def _safe_next(value: str | None) -> str:
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return "/"
 
 
 async def login_form(request: Request) -> Response:
@@ -40,7 +36,7 @@ async def login(request: Request) -> Response:
     address = request.client.host if request.client else "?"
     login_id = str(form.get("login_id", ""))
     password = str(form.get("password", ""))
-    next_url = _safe_next(str(form.get("next", "")))
+    next_url = safe_next(str(form.get("next", "")))
     if wait := auth.address_throttle.wait(address):
         staff, message = None, auth.wait_message(wait)
     else:
@@ -60,8 +56,9 @@ async def login(request: Request) -> Response:
             login_id=login_id[:64],
         )
         return response
+    # A half login (a new session id): the second factor comes next, and only then a full one.
     token = await run_in_threadpool(auth.start_session, _engine(request), staff)
-    response = RedirectResponse(next_url, status_code=303)
+    response = RedirectResponse(f"/login/factor?next={quote(next_url, safe='/')}", 303)
     auth.set_cookie(
         request, response, auth.COOKIE, token, max_age=auth.settings.SESSION_HOURS * 3600
     )

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from console.consultations.models import ConsultationRecord
 from console.live.models import Meetup
 from tests.board.test_browser import browser  # noqa: F401  (the Chromium fixture)
-from tests.conftest import Staff, make_server, new_participant, seed
+from tests.conftest import Staff, give_factor, make_server, new_participant, seed
 
 pytestmark = pytest.mark.browser
 
@@ -114,6 +114,7 @@ async def login(context, srv, login_id: str):
     await page.get_by_label("ログインID").fill(login_id)
     await page.get_by_label("パスワード").fill("demo-pass-2026")
     await page.get_by_role("button", name="ログイン").click()
+    await give_factor(page, srv, login_id)
     await page.wait_for_url(re.compile(r".*/$"))
     return page
 

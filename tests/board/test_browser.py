@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tests.conftest import needs
+from tests.conftest import give_factor, needs
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +39,7 @@ async def logged_in(browser, server, login_id: str, meetup_id: int):
     await page.get_by_label("ログインID").fill(login_id)
     await page.get_by_label("パスワード").fill("demo-pass-2026")
     await page.get_by_role("button", name="ログイン").click()
+    await give_factor(page, server, login_id)
     await page.wait_for_url(f"**/meetups/{meetup_id}")
     await page.locator("#live-connection[data-state=open]").wait_for()
     return page

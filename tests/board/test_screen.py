@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.board.test_browser import browser, logged_in  # noqa: F401  (the Chromium fixture)
-from tests.conftest import Staff, make_server, seed
+from tests.conftest import Staff, give_factor, make_server, seed
 
 pytestmark = pytest.mark.browser
 
@@ -199,6 +199,7 @@ async def test_all_four_spaces_of_a_15_person_session_fit_the_first_screen_at_13
             await page.get_by_label("ログインID").fill(role)
             await page.get_by_label("パスワード").fill("demo-pass-2026")
             await page.get_by_role("button", name="ログイン").click()
+            await give_factor(page, srv, role)
             await page.locator("#live-connection[data-state=open]").wait_for()
             await page.screenshot(path=str(tmp_path / f"board-{role}-1366x768.png"))
             present = await page.locator("#meetup-status").get_attribute("data-present")

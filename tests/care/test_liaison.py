@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlmodel import Session, select
 
 from console.care import liaison
-from console.security.models import AuditEntry
+from console.security.models import AuditEntry, TakeoutRecord
 from console.settings import TZ
 from tests.care.test_follow_ups import jst_today, post
 from tests.conftest import Staff, make_server, new_participant, seed
@@ -114,7 +114,7 @@ def test_the_months_pack_holds_exactly_the_expected_people_and_no_consultation_c
     )
     assert no_reason.status_code == 422 and "出力の理由を入力" in no_reason.text
     with Session(engine) as db:
-        assert db.exec(select(AuditEntry).where(AuditEntry.action == "takeout")).all() == []
+        assert db.exec(select(TakeoutRecord)).all() == []
     pdf = manager.http.post(
         "/care/liaison/pdf",
         data={
@@ -137,5 +137,6 @@ def test_the_months_pack_holds_exactly_the_expected_people_and_no_consultation_c
         assert secret not in text
     assert "個人情報を含む" in text
     with Session(engine) as db:
-        takeout = db.exec(select(AuditEntry).where(AuditEntry.action == "takeout")).one()
-    assert takeout.target.startswith(f"liaison_pack:{month:%Y-%m}|4|")
+        takeout = db.exec(select(TakeoutRecord)).one()
+    assert takeout.document == f"liaison_pack:{month:%Y-%m}"
+    assert (takeout.count, takeout.reason) == (4, "12月の連絡会で配布")

@@ -327,7 +327,7 @@ def test_the_wards_csv_import_is_refused_whole_with_the_line_number(office):
         apply(client, email=email)
     person = person_by_email(engine, email)
     ward = Staff(server, "ward")
-    exported = ward.http.get("/intake/checks.csv")
+    exported = ward.http.get("/intake/checks.csv", params={"reason": "区の住民確認のため"})
     assert exported.status_code == 200 and exported.content.startswith(b"\xef\xbb\xbf")
     header = exported.content.decode("utf-8-sig").splitlines()[0]
     app_id = application_of(engine, person).id
@@ -355,7 +355,7 @@ def test_the_wards_csv_import_is_refused_whole_with_the_line_number(office):
         ("/intake", Action.REVIEW_APPLICATIONS),
         ("/intake/new", Action.REVIEW_APPLICATIONS),
         ("/intake/checks", Action.CHECK_RESIDENCY),
-        ("/intake/checks.csv", Action.CHECK_RESIDENCY),
+        ("/intake/checks.csv?reason=確認のため", Action.CHECK_RESIDENCY),
         ("/terms", Action.VIEW_TERMS),
     ],
 )

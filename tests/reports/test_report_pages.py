@@ -91,7 +91,9 @@ def test_monthly_draft_finalise_and_correct_through_the_forms(staff, closed, eng
     draft = manager.http.get(base)
     assert draft.status_code == 200 and "未保存の下書き" in draft.text
     assert "6/16(日) メタバース居場所" in draft.text
-    unsaved = manager.http.get(f"{base}/v1.csv")  # the draft as it stands, before any save
+    # The draft as it stands, before any save; the manager's variant is a recorded take-out.
+    assert manager.http.get(f"{base}/v1.csv").status_code == 422  # no reason given
+    unsaved = manager.http.get(f"{base}/v1.csv", params={"reason": "報告書の確認"})
     assert unsaved.status_code == 200 and "月次報告書 2024年6月分" in unsaved.content.decode(
         "utf-8-sig"
     )

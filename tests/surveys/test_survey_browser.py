@@ -12,7 +12,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from tests.conftest import Staff, make_server, seed
+from tests.conftest import Staff, give_factor, make_server, seed
 from tests.intake.test_apply_browser import AXE, chromium, tab_to  # noqa: F401  (fixture)
 from tests.surveys.test_surveys import (
     SECRET,
@@ -110,7 +110,11 @@ async def test_answers_add_up_to_the_hand_computed_figures_and_report(chromium, 
     base = f"/monthly/{DAY.year}/{DAY.month}"
     assert form(manager, f"{base}/text", notable="", ward_items="").status_code == 303
     assert form(manager, f"{base}/finalise", version="1").status_code == 303
-    mine = manager.http.get(f"{base}/v1.csv").content.decode("utf-8-sig").replace("\r\n", "\n")
+    mine = (
+        manager.http.get(f"{base}/v1.csv", params={"reason": "集計の確認"})
+        .content.decode("utf-8-sig")
+        .replace("\r\n", "\n")
+    )
     for line in expected:
         assert f"\n{line}\n" in mine, line
     assert all(t in mine for t in FREE_TEXTS)
@@ -164,6 +168,7 @@ async def test_paper_answers_are_typed_in_one_after_another_without_the_mouse(ch
     await page.get_by_label("ログインID").fill("support")
     await page.get_by_label("パスワード").fill("demo-pass-2026")
     await page.keyboard.press("Enter")
+    await give_factor(page, server, "support")
     await page.get_by_role("heading", name="代替回答の入力").wait_for()
     for sheet in range(2):
         # The first question has the focus as the screen opens, and again after each save.
