@@ -14,3 +14,15 @@ class Notice(SQLModel, table=True):
     key: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
     text: str = Field(max_length=500)
+
+
+class SessionPlan(SQLModel, table=True):
+    """What the schedule records of a session besides its times (spec 6(3), 6(4)): the venue,
+    a family class's lecturer and theme, and every schedule rule the manager broke with the
+    reason given (`exceptions`: one "rule label: reason" a line)."""
+
+    meetup_id: int = Field(foreign_key="meetup.id", primary_key=True)
+    venue: str = Field(default="", max_length=100)
+    lecturer: str = Field(default="", max_length=100)
+    theme: str = Field(default="", max_length=200)
+    exceptions: str = Field(default="", max_length=2000)
