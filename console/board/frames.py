@@ -62,7 +62,7 @@ def all_panels(view: View) -> str:
         "consultation",
     ]
     parts = [panel(n, view) for n in names]
-    parts += [panel("space", view, space=s) for s in Space]
+    parts += [panel("space", view, space=s) for s in view.spaces]
     return "".join(parts)
 
 
@@ -86,7 +86,7 @@ def _changed_panels(event: Recorded, view: View, before: LiveState) -> list[str]
         case ev.DoorsOpened() | ev.MeetupStarted() | ev.MeetupClosed() | ev.WrapUpNoticed():
             return [all_panels(view)]
         case ev.StaffOnDuty() | ev.StaffPostChanged() | ev.StaffOffDuty():
-            posted = [panel("posted", view, space=s) for s in Space]
+            posted = [panel("posted", view, space=s) for s in view.spaces]
             return [
                 panel("status", view),
                 panel("staff_panel", view),
@@ -150,7 +150,7 @@ def _changed_panels(event: Recorded, view: View, before: LiveState) -> list[str]
 def _counts(view: View, before: LiveState, pid: int) -> list[str]:
     """The count of the space the participant was in (every count if they were unknown)."""
     was = before.present.get(pid)
-    spaces = [Space(was.space)] if was else list(Space)
+    spaces = [Space(was.space)] if was else list(view.spaces)
     return [panel("count", view, space=s) for s in spaces]
 
 
@@ -161,7 +161,7 @@ def _moved(view: View, pid: int, dst: str) -> list[str]:
     return [
         panel("status", view),
         _move_person(view, pid, dst),
-        *[panel("count", view, space=s) for s in Space],
+        *[panel("count", view, space=s) for s in view.spaces],
     ]
 
 

@@ -9,12 +9,13 @@ from console.live.models import EventRow, Meetup
 from console.moderation import events as moderation_events
 from console.moderation.models import Block
 from console.schedule.compliance import OnDuty, Rule, check_staffing, unmet_periods, unmet_since
+from console.schedule.plans import experienced_staff
 from console.security.models import Staff
 from console.security.permissions import Action, allowed
 from console.security.roles import Qualification, Role
 from console.session.models import Participant
 from console.session.state import LiveState
-from console.session.vocab import Space
+from console.session.vocab import MeetupKind, Post, Space, posts_of, spaces_of
 from console.store.columns import utcnow
 
 
@@ -26,6 +27,7 @@ class Directory:
     participants: dict[int, Participant]
     past_warnings: dict[int, int]  # participant -> warnings in other meetups
     blocked: frozenset[int]
+    experienced: frozenset[int] = frozenset()  # staff experienced in hikikomori support
 
     @classmethod
     def load(cls, db: Session, meetup_id: int) -> "Directory":
@@ -46,7 +48,13 @@ class Directory:
                 ).all()
             )
         blocked = db.exec(select(Block.participant_id).where(col(Block.lifted_at).is_(None))).all()
-        return cls(staff=staff, participants=people, past_warnings=past, blocked=frozenset(blocked))
+        return cls(
+            staff=staff,
+            participants=people,
+            past_warnings=past,
+            blocked=frozenset(blocked),
+            experienced=experienced_staff(db),
+        )
 
     def staff_name(self, staff_id: int | None) -> str:
         if staff_id is None:
@@ -73,6 +81,19 @@ class View:
     state: LiveState
     role: str
     directory: Directory
+
+    @property
+    def kind(self) -> MeetupKind:
+        return MeetupKind.parse(self.meetup.kind) or MeetupKind.METAVERSE
+
+    @property
+    def spaces(self) -> tuple[Space, ...]:
+        """This kind of meetup's spaces (a family class: lecture, workshop, consultation)."""
+        return spaces_of(self.meetup.kind)
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        return posts_of(self.meetup.kind)
 
     @property
     def names(self) -> bool:
@@ -115,9 +136,9 @@ class View:
         for staff_id, post in duties:
             staff = self.directory.staff.get(staff_id)
             if staff is not None:
-                roster.append(
-                    OnDuty(staff_id, staff.role, self.directory.qualified(staff_id), post)
-                )
+                qualified = self.directory.qualified(staff_id)
+                experienced = staff_id in self.directory.experienced
+                roster.append(OnDuty(staff_id, staff.role, qualified, post, experienced))
         return roster
 
     def compliance(self) -> list[tuple[Rule, object]]:

@@ -26,3 +26,14 @@ class SessionPlan(SQLModel, table=True):
     lecturer: str = Field(default="", max_length=100)
     theme: str = Field(default="", max_length=200)
     exceptions: str = Field(default="", max_length=2000)
+
+
+class StaffExperience(SQLModel, table=True):
+    """What the staffing rules need to know of a staff member besides their role and
+    qualification: experience supporting people in hikikomori (the manager's requirement, spec
+    7(2)), and workshop facilitations before the console kept them (spec 6(4)⑥; the log counts
+    the rest)."""
+
+    staff_id: int = Field(foreign_key="staff.id", primary_key=True)
+    hikikomori_experience: bool = False
+    prior_facilitations: int = 0

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from sqlmodel import Session, col, select
 
 from console.core import forms
-from console.schedule.models import SessionPlan
+from console.schedule.models import SessionPlan, StaffExperience
 from console.session.vocab import MeetupKind
 
 WARD_FACILITY = "区有施設"
@@ -36,3 +36,9 @@ def plans_of(db: Session, meetup_ids: Iterable[int]) -> dict[int, SessionPlan]:
 
 def plan_of(db: Session, meetup_id: int) -> SessionPlan | None:
     return db.get(SessionPlan, meetup_id)
+
+
+def experienced_staff(db: Session) -> frozenset[int]:
+    """Staff with experience supporting people in hikikomori (spec 7(2))."""
+    query = select(StaffExperience.staff_id).where(StaffExperience.hikikomori_experience)
+    return frozenset(db.exec(query))

@@ -13,10 +13,6 @@ class Staff(SQLModel, table=True):
     display_name: str = Field(max_length=64)
     role: str = Field(max_length=16)
     qualification: str | None = Field(default=None, max_length=32)
-    # Spec 7(2): the manager has experience supporting people in hikikomori.
-    hikikomori_experience: bool = False
-    # Spec 6(4)⑥: workshop facilitations before the console kept them (the log counts the rest).
-    prior_facilitations: int = 0
     password_hash: str = Field(max_length=255)
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())

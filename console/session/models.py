@@ -28,10 +28,15 @@ class Participant(SQLModel, table=True):
     age_bracket: str = Field(default="unknown", max_length=16)
     gender: str | None = Field(default=None, max_length=16)
     district: str = Field(default="unknown", max_length=16)
-    # A family member's relation to the person in withdrawal (a `Relation` value); None for the
-    # person themselves (当事者). Reports never count a family member as a 当事者.
-    relation: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class FamilyMember(SQLModel, table=True):
+    """A participant who takes part as a family member of a person in withdrawal (家族教室),
+    with their relation (a `Relation` value). Reports never count a family member as a 当事者."""
+
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
+    relation: str = Field(default="unknown", max_length=16)
 
 
 def code_lookup(code: str):
