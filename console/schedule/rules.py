@@ -50,8 +50,8 @@ def months_ahead(day: dt.date, months: int) -> dt.date:
     """The same day `months` calendar months later (the month's last day when it is shorter)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
-    following = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return min(dt.date(year, month, day.day), following - dt.timedelta(days=1))
+    last = (dt.date(year + (month == 12), month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    return dt.date(year, month, min(day.day, last))
 
 
 def _times(plan: Planned, doors: str, start: str, end: str, spec: str) -> list[Breach]:
@@ -95,7 +95,9 @@ def _metaverse(plan: Planned, others: list[Planned]) -> list[Breach]:
                 breakable=True,
             )
         )
-    same_month = [o for o in others if (o.date.year, o.date.month) == (plan.date.year, plan.date.month)]
+    same_month = [
+        o for o in others if (o.date.year, o.date.month) == (plan.date.year, plan.date.month)
+    ]
     if same_month:
         found.append(
             Breach(

@@ -231,6 +231,7 @@ def test_counsellor_going_off_duty_mid_session_and_a_replacement_arriving():
         "qualified_counsellors": [],
         "exchange_facilitator": [],
         "manager": [],
+        "manager_requirements": [],
         "support": [],
     }
     assert unmet_since(snapshots) == {}
