@@ -7,10 +7,10 @@ from sqlmodel import Session
 from console.core import forms
 from console.core.errors import Refused
 from console.live.eventlog import Decide
+from console.live.models import Meetup
 from console.security.models import Staff
 from console.session import events as ev
 from console.session.state import LiveState
-from console.live.models import Meetup
 from console.session.vocab import MeetupKind, MeetupStatus, Post, posts_of
 
 
