@@ -21,7 +21,8 @@ from console.live.events import Recorded
 from console.moderation import events as mev
 from console.session import events as ev
 from console.session.state import LiveState
-from console.session.vocab import Space
+from console.session.vocab import MeetupKind, Space
+from console.workshop import events as wev
 
 PANELS = {
     "status": "board/fragments/status.html",
@@ -35,6 +36,17 @@ PANELS = {
     "compliance": "schedule/fragments/compliance.html",
     "moderation": "moderation/fragments/moderation.html",
     "consultation": "consultations/fragments/consultation.html",
+    "workshop": "workshop/fragments/groups.html",
+}
+# Events after which a family class's workshop panel may show something else: its own, and
+# who is present or on duty (the panel's choices).
+WORKSHOP_CHANGES = {
+    *(kind.type for kind in wev.EVENTS),
+    ev.StaffOnDuty.type,
+    ev.StaffOffDuty.type,
+    ev.ParticipantEntered.type,
+    ev.ParticipantLeft.type,
+    mev.ForcedExit.type,
 }
 
 
@@ -61,6 +73,8 @@ def all_panels(view: View) -> str:
         "moderation",
         "consultation",
     ]
+    if view.kind == MeetupKind.FAMILY_CLASS:
+        names.append("workshop")
     parts = [panel(n, view) for n in names]
     parts += [panel("space", view, space=s) for s in view.spaces]
     return "".join(parts)
@@ -189,6 +203,8 @@ def event_frame(event: Recorded, view: View, before: LiveState) -> str:
     """One websocket message telling `view.role` about `event`; `view.state` is the state
     after it, `before` the state before it."""
     parts = _changed_panels(event, view, before)
+    if view.kind == MeetupKind.FAMILY_CLASS and event.type in WORKSHOP_CHANGES:
+        parts += [panel("workshop", view), panel("compliance", view)]
     parts.append(_prepend("timeline-list", timeline_items([event], view)))
     parts.append(_prepend("notes-list", note_items([event], view)))
     parts.append(cue(event, view, before))

@@ -38,7 +38,8 @@ def unmet_times(
     close (or `now` for a session still open), in time order."""
     if figs.opened_at is None:
         return []
-    groups = (meetup.groups or 1) if meetup.kind == MeetupKind.FAMILY_CLASS else None
+    family = meetup.kind == MeetupKind.FAMILY_CLASS
+    groups = (len(figs.groups) or meetup.groups or 1) if family else None
     opened = figs.opened_at
     before = [d for at, d in figs.rosters if at <= opened]
     steps = [(opened, before[-1] if before else ())]

@@ -26,6 +26,7 @@ from console.security.roles import Qualification, Role
 from console.session import events as ev
 from console.session.state import effective_at
 from console.session.vocab import Mark, Space
+from console.workshop import events as wev
 
 SPACES = tuple(Space)
 UNRECORDED_TOPIC = "未記入"
@@ -172,6 +173,8 @@ def session_figures(
                 put(pid, space, at)
             case cev.ConsultationRequested():
                 f.requests += 1
+            case wev.GroupOpened(group=name):
+                f.groups.append(name)
             case ev.ParticipantMarked(participant_id=pid, mark=Mark.LISTENING):
                 f.listening.add(pid)
             case cev.ConsultationStarted(participant_id=pid):

@@ -51,6 +51,8 @@ class Action(StrEnum):
     ENTER_SURVEY_ANSWER = "enter_survey_answer"
     VIEW_SURVEY_RESULTS = "view_survey_results"
     READ_SURVEY_TEXT = "read_survey_text"
+    MANAGE_WORKSHOP = "manage_workshop"
+    RECORD_TURN = "record_turn"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -115,6 +117,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ENTER_SURVEY_ANSWER: ON_SITE,
     Action.VIEW_SURVEY_RESULTS: frozenset({M, W}),
     Action.READ_SURVEY_TEXT: frozenset({M}),
+    # A family class's workshop (spec 6(4)⑥): the manager and facilitators make the groups and
+    # post people; a group's facilitator ticks who has spoken (the manager may stand in).
+    Action.MANAGE_WORKSHOP: frozenset({M, F}),
+    Action.RECORD_TURN: frozenset({M, F}),
 }
 
 

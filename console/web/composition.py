@@ -42,8 +42,9 @@ from console.store import models as store_tables
 from console.surveys import models as survey_tables
 from console.surveys import routes as survey_routes
 from console.web import routes as web_routes
+from console.workshop.domain import DOMAIN as WORKSHOP
 
-DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, REPORTS)
+DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, REPORTS, WORKSHOP)
 
 # Every table, so that `migrate` creates them all and `rotate-key` finds every encrypted column.
 TABLES = (
