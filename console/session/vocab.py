@@ -76,6 +76,9 @@ class Relation(Labelled):
     @classmethod
     def of_text(cls, text: str) -> "Relation":
         """The relation a free-text answer (「母」「父親」「兄」…) names, or UNKNOWN."""
+        text = (text or "").strip()
+        if any(w in text for w in ("祖", "叔", "伯", "義")):  # grandparents, aunts, in-laws
+            return cls.OTHER
         words = {
             cls.MOTHER: ("母",),
             cls.FATHER: ("父",),
@@ -84,9 +87,9 @@ class Relation(Labelled):
             cls.CHILD: ("息子", "娘", "子"),
         }
         for relation, found in words.items():
-            if any(w in (text or "") for w in found):
+            if any(w in text for w in found):
                 return relation
-        return cls.OTHER if (text or "").strip() else cls.UNKNOWN
+        return cls.OTHER if text else cls.UNKNOWN
 
 
 class Mark(Labelled):
