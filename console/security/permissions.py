@@ -53,6 +53,7 @@ class Action(StrEnum):
     READ_SURVEY_TEXT = "read_survey_text"
     MANAGE_WORKSHOP = "manage_workshop"
     RECORD_TURN = "record_turn"
+    EDIT_STAFF_EXPERIENCE = "edit_staff_experience"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -121,6 +122,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # post people; a group's facilitator ticks who has spoken (the manager may stand in).
     Action.MANAGE_WORKSHOP: frozenset({M, F}),
     Action.RECORD_TURN: frozenset({M, F}),
+    # The staff's experience on record (spec 7(2), 6(4)⑥): the manager keeps it.
+    Action.EDIT_STAFF_EXPERIENCE: frozenset({M}),
 }
 
 

@@ -42,6 +42,7 @@ from console.store import models as store_tables
 from console.surveys import models as survey_tables
 from console.surveys import routes as survey_routes
 from console.web import routes as web_routes
+from console.workshop import routes as workshop_routes
 from console.workshop.domain import DOMAIN as WORKSHOP
 
 DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, REPORTS, WORKSHOP)
@@ -70,6 +71,7 @@ ROUTES: list[BaseRoute] = [
     *intake_routes.ROUTES,
     *survey_routes.ROUTES,
     *report_routes.ROUTES,
+    *workshop_routes.ROUTES,
     *live_routes.ROUTES,
 ]
 

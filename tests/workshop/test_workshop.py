@@ -227,3 +227,31 @@ def test_facilitation_history_counts_sessions_in_the_log_plus_prior_experience(w
         "要件未充足: 実施経験4回(5回以上必要)"
     )
     assert Fitness(qualified=False, facilitations=9).warning == "要件未充足: 仕様7(1)の資格なし"
+
+
+def test_the_manager_keeps_staff_experience_on_record(server, staff, engine, second_facilitator):
+    manager = staff("manager")
+    _, staff_id = second_facilitator
+    listing = manager.http.get("/staff/experience")
+    assert listing.status_code == 200 and "ファシリ 木村" in listing.text
+    assert (
+        "管理者の要件を満たしています" in listing.text
+    )  # the demo manager: qualified, experienced
+    headers = {"X-CSRF-Token": manager.csrf, "HX-Request": "true"}
+    path = f"/staff/{staff_id}/experience"
+    bad = manager.http.post(path, data={"prior_facilitations": "-3"}, headers=headers)
+    assert bad.status_code == 422 and "0〜999" in bad.text
+    with Session(engine) as db:
+        assert db.get(StaffExperience, staff_id).prior_facilitations == 5
+    saved = manager.http.post(
+        path, data={"prior_facilitations": "7", "hikikomori_experience": "on"}, headers=headers
+    )
+    assert saved.status_code == 200 and "経験を記録しました" in saved.text
+    with Session(engine) as db:
+        record = db.get(StaffExperience, staff_id)
+    assert (record.prior_facilitations, record.hikikomori_experience) == (7, True)
+    ward = staff("ward")
+    assert ward.http.get("/staff/experience").status_code == 403
+    assert (
+        manager.http.post("/staff/999999/experience", data={}, headers=headers).status_code == 404
+    )
