@@ -117,34 +117,31 @@ def _member(db: Session, group: Group, participant_id: int) -> str:
     return who
 
 
-def take_turn(form: Mapping[str, str], actor: Staff) -> Decide:
-    name = _name(form)
-    participant_id = forms.positive_id(form, "participant_id", label="参加者")
+def _turn(*, spoken: bool):
+    """The tracker's one tap: record that a member has spoken (`spoken`), or take it back."""
 
-    def decide(db: Session, state: LiveState) -> ev.Body:
-        group = _group(db, state, name)
-        _leads(db, actor, group)
-        who = _member(db, group, participant_id)
-        if participant_id in group.spoke:
-            raise Refused(f"「{who}」さんの発言はすでに記録されています。")
-        return ev.TurnTaken(group=name, participant_id=participant_id)
+    def prepare(form: Mapping[str, str], actor: Staff) -> Decide:
+        name = _name(form)
+        participant_id = forms.positive_id(form, "participant_id", label="参加者")
 
-    return decide
+        def decide(db: Session, state: LiveState) -> ev.Body:
+            group = _group(db, state, name)
+            _leads(db, actor, group)
+            who = _member(db, group, participant_id)
+            if spoken and participant_id in group.spoke:
+                raise Refused(f"「{who}」さんの発言はすでに記録されています。")
+            if not spoken and participant_id not in group.spoke:
+                raise Refused(f"「{who}」さんの発言はまだ記録されていません。")
+            kind = ev.TurnTaken if spoken else ev.TurnUndone
+            return kind(group=name, participant_id=participant_id)
+
+        return decide
+
+    return prepare
 
 
-def undo_turn(form: Mapping[str, str], actor: Staff) -> Decide:
-    name = _name(form)
-    participant_id = forms.positive_id(form, "participant_id", label="参加者")
-
-    def decide(db: Session, state: LiveState) -> ev.Body:
-        group = _group(db, state, name)
-        _leads(db, actor, group)
-        who = _member(db, group, participant_id)
-        if participant_id not in group.spoke:
-            raise Refused(f"「{who}」さんの発言はまだ記録されていません。")
-        return ev.TurnUndone(group=name, participant_id=participant_id)
-
-    return decide
+take_turn = _turn(spoken=True)
+undo_turn = _turn(spoken=False)
 
 
 def close_group(form: Mapping[str, str], actor: Staff) -> Decide:
