@@ -351,6 +351,8 @@ def test_a_rule_broken_with_a_reason_is_kept_and_shown_on_the_schedule(server, s
     assert plans[drop_in.id].exceptions.endswith(": 区と後日合意")
     lecture = next(p for p in plans.values() if p.lecturer == "山田先生")
     assert lecture.theme == "家族の接し方" and lecture.venue == "区有施設"
+    board = manager.http.get(f"/meetups/{lecture.meetup_id}").text
+    assert "会場: 区有施設 ・ 講師: 山田先生 ・ テーマ: 家族の接し方" in board
     calendar = manager.http.get(f"/schedule?month={day[:7]}").text
     assert "ルール外の理由" in calendar and "区と後日合意" in calendar
     assert "家族教室のうち土日・祝日の開催" in calendar
