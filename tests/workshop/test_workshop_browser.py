@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from console.security.auth import hash_password
 from console.security.models import Staff as StaffRow
 from console.store.db import transaction
+from tests.board.test_accessibility import audit, login, open_every_menu
 from tests.board.test_browser import browser, logged_in  # noqa: F401  (the fixture)
 from tests.conftest import Staff, new_participant
 from tests.workshop.test_workshop import family_class
@@ -94,6 +95,15 @@ async def test_a_family_class_workshop_in_the_browser(browser, server, staff, en
     await group_a.get_by_text("全員が発言しました").wait_for(timeout=5000)
     await mine.get_by_role("button", name="グループを終了").click()
     await manager.get_by_role("heading", name="Aグループ(終了)").wait_for(timeout=5000)
+    audited = await browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="ja-JP", bypass_csp=True
+    )
+    page = await login(audited, server, "manager")
+    for path in (f"/meetups/{meetup_id}", "/staff/experience"):
+        await page.goto(server.url + path)
+        await open_every_menu(page)
+        assert await audit(page, path) == []
+    await audited.close()
 
     # The summary of this family class, in its own terms.
     closed = manager_http.command(meetup_id, "close", reason="テストのため早めに終了")
