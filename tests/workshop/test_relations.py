@@ -68,3 +68,23 @@ def test_a_family_applicant_enters_as_a_family_member_a_self_as_a_self(tmp_path)
         myself = db.exec(code_lookup(self_code)).one()
         members = {m.participant_id: m.relation for m in db.exec(select(FamilyMember))}
     assert members == {family.id: "mother"} and myself.id not in members
+
+
+def test_staff_register_a_family_member_with_their_relation(server, staff, engine):
+    support = staff("support")
+    headers = {"X-CSRF-Token": support.csrf, "HX-Request": "true"}
+    code = f"FAM-{uuid.uuid4().hex[:6]}"
+    form = {"code": code, "display_name": "家族 一", "age_bracket": "50s", "district": "shiba"}
+    bad = support.http.post(
+        "/participants", data={**form, "relation": "neighbour"}, headers=headers
+    )
+    assert bad.status_code == 422 and "当事者との関係の選択肢が正しくありません。" in bad.text
+    with Session(engine) as db:
+        assert db.exec(code_lookup(code)).first() is None
+    made = support.http.post("/participants", data={**form, "relation": "father"}, headers=headers)
+    assert made.status_code == 200
+    with Session(engine) as db:
+        person = db.exec(code_lookup(code.upper())).one()
+        assert db.get(FamilyMember, person.id).relation == "father"
+    listing = support.http.get("/participants").text
+    assert "家族(父)" in listing and "当事者" in listing
