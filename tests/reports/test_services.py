@@ -159,7 +159,15 @@ def month(tmp_path_factory):
         staff = {s.login_id: s.id for s in db.exec(select(Staff))}
     ids = {
         "metaverse": _meetup(engine, "metaverse", METAVERSE_DAY, "13:45", "14:00", "17:00"),
-        "in_person": _meetup(engine, "in_person", IN_PERSON_DAY, "14:00", "14:00", "17:00"),
+        "in_person": _meetup(
+            engine,
+            "in_person",
+            IN_PERSON_DAY,
+            "14:00",
+            "14:00",
+            "17:00",
+            exceptions="対面の居場所の日程は2か月以上前に確定する必要があります: 区と後日合意",
+        ),
         "family_class": _meetup(
             engine,
             "family_class",
@@ -254,6 +262,10 @@ def test_staffing_breaches_are_written_into_the_notable_section_by_themselves(mo
     automatic = dict(doc.texts)[AUTOMATIC_HEADING].splitlines()
     assert "9/8(日) メタバース居場所 配置基準 相談員3名以上: 15:00〜17:00 未充足" in automatic
     assert "9/14(土) 対面の居場所 配置基準 専門相談員2名以上: 16:00〜17:00 未充足" in automatic
+    assert (
+        "9/14(土) 対面の居場所 日程のルール外: "
+        "対面の居場所の日程は2か月以上前に確定する必要があります: 区と後日合意"
+    ) in automatic
     assert not any("家族教室" in line for line in automatic)  # every rule held there
     assert dict(doc.texts)["① その他特筆すべき内容"] == "特になし"
 
