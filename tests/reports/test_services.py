@@ -2,14 +2,17 @@
 family class): each section of the monthly report equals the figures worked out by hand below,
 no family member is counted as a 当事者, and staffing breaches are written in by themselves."""
 
+import io
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from sqlmodel import Session, select
 
 from console.consultations import events as cev
 from console.demo import seed as seed_demo
 from console.live.models import Meetup
+from console.reports import exports
 from console.reports.monthly_document import AUTOMATIC_HEADING, FreeText, build_monthly
 from console.reports.summary import build_summary
 from console.schedule.models import SessionPlan
@@ -284,3 +287,13 @@ def test_the_summary_names_its_service_venue_lecturer_and_breaches(month):
         in dict(drop_in.texts)["配置基準を満たさなかった時間"]
     )
     assert not any(t.key == "ages" for t in family.tables)
+
+
+def test_the_exports_follow_the_sections(month):
+    _, _, doc = month
+    book = load_workbook(io.BytesIO(exports.to_xlsx(doc.for_audience("ward"))))
+    assert (
+        "【家族教室】参加状況" in book.sheetnames and "【対面の居場所】参加状況" in book.sheetnames
+    )
+    text = exports.to_csv(doc.for_audience("ward")).decode("utf-8-sig")
+    assert "【メタバース居場所】個別相談" in text and "うち聞くだけ(交流を希望しない)" in text
