@@ -60,6 +60,9 @@ class Action(StrEnum):
     VIEW_PLATFORM_HEALTH = "view_platform_health"
     VIEW_AUDIT = "view_audit"
     MANAGE_STAFF = "manage_staff"
+    MANAGE_WORKSHOP = "manage_workshop"
+    RECORD_TURN = "record_turn"
+    EDIT_STAFF_EXPERIENCE = "edit_staff_experience"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -140,6 +143,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # second factors: the manager, who answers for them to the ward.
     Action.VIEW_AUDIT: frozenset({M}),
     Action.MANAGE_STAFF: frozenset({M}),
+    # A family class's workshop (spec 6(4)⑥): the manager and facilitators make the groups and
+    # post people; a group's facilitator ticks who has spoken (the manager may stand in).
+    Action.MANAGE_WORKSHOP: frozenset({M, F}),
+    Action.RECORD_TURN: frozenset({M, F}),
+    # The staff's experience on record (spec 7(2), 6(4)⑥): the manager keeps it.
+    Action.EDIT_STAFF_EXPERIENCE: frozenset({M}),
 }
 
 
