@@ -200,16 +200,20 @@ def end_session(engine: Engine, token: str) -> None:
 
 
 def lookup(engine: Engine, token: str | None) -> tuple[Staff, StaffSession] | None:
+    """The staff member and login of a cookie token, if the login stands: one query."""
     if not token:
         return None
+    query = (
+        select(Staff, StaffSession)
+        .join(StaffSession, StaffSession.staff_id == Staff.id)
+        .where(
+            StaffSession.token_hash == _digest(token),
+            StaffSession.expires_at > utcnow(),
+            Staff.active == True,  # noqa: E712 (SQL, not Python)
+        )
+    )
     with Session(engine) as db:
-        login = db.get(StaffSession, _digest(token))
-        if login is None or login.expires_at <= utcnow():
-            return None
-        staff = db.get(Staff, login.staff_id)
-        if staff is None or not staff.active:
-            return None
-        return staff, login
+        return db.exec(query).first()
 
 
 async def current(conn: HTTPConnection) -> tuple[Staff, StaffSession] | None:
