@@ -3,7 +3,8 @@
 Events reach `deliver` only after they are committed (from a command in this process, or
 from the bus when another process committed them). `deliver` folds them into the live
 state in seq order, filling any gap from the database, renders one frame per role (through
-the board the domains registered), and puts it on every subscriber's bounded queue. A subscriber that falls behind is dropped
+the board the domains registered), frames it once, and writes it to every subscriber's socket
+that can take it at once, or else puts it on that subscriber's bounded queue. A subscriber that falls behind is dropped
 with close code 1013 and resumes from its last seq when the browser reconnects.
 """
 
@@ -11,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
@@ -23,6 +25,7 @@ from console.live import eventlog
 from console.live.events import Recorded
 from console.live.fold import apply
 from console.live.models import Meetup
+from console.live.protocol import text_frame
 from console.live.registry import State, current
 
 log = logging.getLogger(__name__)
@@ -41,9 +44,23 @@ class Subscriber:
     login: str = ""  # the login's token hash, to close its sockets at logout
     sent_seq: int = 0
     overflowed: bool = False
+    # Writes a frame framed once for the audience straight to the socket, when it can take it
+    # now (see console.live.protocol); None until the socket has caught up, and without it.
+    direct: Callable[[bytes], bool] | None = None
+    busy: bool = False  # the writer task holds frames it has not sent yet
 
-    def push(self, seq: int, frame: str) -> None:
-        if self.overflowed:
+    def push(self, seq: int, frame: str, framed: bytes | None = None) -> None:
+        """Send the frame now if nothing is waiting before it, else queue it for the writer."""
+        if self.overflowed or seq <= self.sent_seq:
+            return  # closing, or already sent (replayed on resume)
+        if (
+            framed is not None
+            and self.direct is not None
+            and not self.busy
+            and self.queue.empty()
+            and self.direct(framed)
+        ):
+            self.sent_seq = seq
             return
         try:
             self.queue.put_nowait((seq, frame))
@@ -156,9 +173,10 @@ class Hub:
                 frame = self.board.event_frame(
                     event, self.board.view(live.meetup, live.state, role, directory), before
                 )
+                framed = text_frame(frame)
                 for sub in live.subscribers:
                     if sub.role == role:
-                        sub.push(event.seq, frame)
+                        sub.push(event.seq, frame, framed)
 
     async def catch_up_frames(
         self, live: LiveMeetup, role: str, after: int, snapshot: State
