@@ -22,7 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.run import Console, percentile, process_stats  # noqa: E402
+from bench.measure import percentile, process_stats  # noqa: E402
+from bench.servers import Console  # noqa: E402
 
 
 async def measure(count: int, warm: int, profile: str | None) -> dict:
