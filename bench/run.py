@@ -66,13 +66,14 @@ async def session(args) -> dict:
     return out
 
 
-def stepper(server, dash, seconds: float):
-    """A ceiling step: clean state, then `rate` for `seconds`, with the server's CPU share."""
+def stepper(server, dash, seconds: float, commands: int = 40):
+    """A ceiling step: clean state, then `rate` for `seconds` but at least `commands`
+    messages (a p99 over a dozen commands is one slow command), with the server's CPU."""
 
     async def step(rate: float) -> dict:
         cleaned = await clean(server, dash)
         cpu0, _ = server.stats()
-        result = await run_at(server, dash, rate, seconds)
+        result = await run_at(server, dash, rate, max(seconds, commands / rate))
         cpu1, rss = server.stats()
         return result.summary() | {
             "server_cpu_percent": round((cpu1 - cpu0) / result.seconds * 100, 1),
