@@ -34,7 +34,7 @@ async def measure(count: int, warm: int, profile: str | None) -> dict:
 
         async def one(n: int) -> float:
             t0 = time.perf_counter()
-            response = await console.http.post(
+            response = await console.clients[0].post(
                 url, data={"command_id": uuid.uuid4().hex, "text": f"ベンチマーク {n}"}
             )
             assert response.status_code == 200, response.text
