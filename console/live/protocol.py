@@ -96,13 +96,15 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
             and not self.disconnected
             and self.writable.is_set()
             and self.conn.state is State.OPEN
+            and not self._raw.is_closing()
         ):
-            self.transport.write(frame)
+            self._raw.write(frame)
             return True
         return False
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         seconds = settings.LIVE_SEND_TIMEOUT_SECONDS
+        self._raw = transport  # for `write_frame`, without the wrapper's attribute lookup
         super().connection_made(_ClosingWithDeadline(transport, self.loop, seconds))
 
     def connection_lost(self, exc: Exception | None) -> None:
