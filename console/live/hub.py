@@ -27,11 +27,12 @@ from console.live.fold import apply
 from console.live.models import Meetup
 from console.live.protocol import text_frame
 from console.live.registry import State, current
+from console.security import auth
 
 log = logging.getLogger(__name__)
 
 CLOSE = object()  # queued to tell a subscriber's writer to close its socket
-HEARTBEAT = object()  # queued to every subscriber now and then: check the login, say "alive"
+HEARTBEAT = object()  # queued to every subscriber whose login stands, now and then: "alive"
 DIRECTORY_SECONDS = 5.0  # how long rendering may reuse names without looking again
 # Frames kept for resuming sockets: every role's replay of a full LIVE_REPLAY_LIMIT, twice over.
 RENDERED_LIMIT = 2 * 5 * (settings.LIVE_REPLAY_LIMIT + 2)
@@ -271,12 +272,20 @@ class Hub:
 
     async def beat(self, seconds: float) -> None:
         """Every `seconds`, a heartbeat to every socket: one timer for all of them rather than
-        a timeout around every frame each socket waits for."""
+        a timeout around every frame each socket waits for. The logins of all sockets are
+        checked with one query (logout elsewhere, expiry, deactivation): a socket whose login
+        no longer stands is closed with 1008."""
         while True:
             await asyncio.sleep(seconds)
+            logins = {sub.login for live in self._meetups.values() for sub in live.subscribers}
+            logins.discard("")
+            standing = await anyio.to_thread.run_sync(auth.standing, self.engine, logins)
             for live in self._meetups.values():
                 for sub in live.subscribers:
-                    sub.tick()
+                    if sub.login and sub.login not in standing:
+                        sub.close(1008)
+                    else:
+                        sub.tick()
 
     def close_all(self, code: int = 1012) -> None:
         for live in self._meetups.values():

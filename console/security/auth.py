@@ -199,21 +199,32 @@ def end_session(engine: Engine, token: str) -> None:
             db.delete(login)
 
 
+def _standing(query):
+    """`query` limited to logins that still stand: not expired, their staff member active."""
+    return query.join(StaffSession, StaffSession.staff_id == Staff.id).where(
+        StaffSession.expires_at > utcnow(),
+        Staff.active == True,  # noqa: E712 (SQL, not Python)
+    )
+
+
 def lookup(engine: Engine, token: str | None) -> tuple[Staff, StaffSession] | None:
     """The staff member and login of a cookie token, if the login stands: one query."""
     if not token:
         return None
-    query = (
-        select(Staff, StaffSession)
-        .join(StaffSession, StaffSession.staff_id == Staff.id)
-        .where(
-            StaffSession.token_hash == _digest(token),
-            StaffSession.expires_at > utcnow(),
-            Staff.active == True,  # noqa: E712 (SQL, not Python)
-        )
-    )
+    query = _standing(select(Staff, StaffSession)).where(StaffSession.token_hash == _digest(token))
     with Session(engine) as db:
         return db.exec(query).first()
+
+
+def standing(engine: Engine, token_hashes: set[str]) -> set[str]:
+    """Which of these logins (by token hash) still stand: one query for all of them."""
+    if not token_hashes:
+        return set()
+    query = _standing(select(StaffSession.token_hash).select_from(Staff)).where(
+        StaffSession.token_hash.in_(token_hashes)
+    )
+    with Session(engine) as db:
+        return set(db.exec(query))
 
 
 async def current(conn: HTTPConnection) -> tuple[Staff, StaffSession] | None:

@@ -26,11 +26,16 @@ def test_a_login_is_found_in_one_query_while_it_stands(tmp_path):
     assert (staff.login_id, login.staff_id) == ("manager", manager.id)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
     assert auth.lookup(engine, token + "x") is None
+    other = auth.start_session(engine, manager)
+    hashes = {auth._digest(token), auth._digest(other)}
+    assert auth.standing(engine, hashes | {"gone"}) == hashes  # the heartbeat's one query
     with transaction(engine) as db:
         db.execute(update(Staff).where(Staff.id == manager.id).values(active=False))
     assert auth.lookup(engine, token) is None
+    assert auth.standing(engine, hashes) == set()
     with transaction(engine) as db:
         db.execute(update(Staff).where(Staff.id == manager.id).values(active=True))
         db.execute(update(StaffSession).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert auth.lookup(engine, token) is None
+    assert auth.standing(engine, hashes) == set()
     engine.dispose()
