@@ -23,11 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.measure import percentile, process_stats  # noqa: E402
-from bench.servers import Console  # noqa: E402
+from bench.servers import POSTGRES_URL, Console, empty_postgres  # noqa: E402
 
 
-async def measure(count: int, warm: int, profile: str | None) -> dict:
-    console = Console()
+async def measure(count: int, warm: int, profile: str | None, postgres: bool = False) -> dict:
+    console = Console(database_url=empty_postgres(POSTGRES_URL) if postgres else None)
     spy = None
     try:
         url = f"/meetups/{console.meetup_id}/commands/note"
@@ -74,5 +74,6 @@ if __name__ == "__main__":
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--warm", type=int, default=30)
     parser.add_argument("--profile", help="py-spy raw output for the measured part")
+    parser.add_argument("--postgres", action="store_true", help="on PostgreSQL (console_bench)")
     args = parser.parse_args()
-    print(asyncio.run(measure(args.count, args.warm, args.profile)))
+    print(asyncio.run(measure(args.count, args.warm, args.profile, args.postgres)))

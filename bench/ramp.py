@@ -50,8 +50,8 @@ async def ceiling(
             if passing is not None:
                 break
             rate /= 2
-            if rate < 0.25:
-                break
+            if rate < 1:
+                break  # under a command a second there is no ceiling to speak of
     while (
         passing is not None
         and failing is not None

@@ -73,7 +73,7 @@ def stepper(server, dash, seconds: float, commands: int = 40):
     async def step(rate: float) -> dict:
         cleaned = await clean(server, dash)
         cpu0, _ = server.stats()
-        result = await run_at(server, dash, rate, max(seconds, commands / rate))
+        result = await run_at(server, dash, rate, max(seconds, min(commands / rate, 20)))
         cpu1, rss = server.stats()
         return result.summary() | {
             "server_cpu_percent": round((cpu1 - cpu0) / result.seconds * 100, 1),
