@@ -225,10 +225,12 @@ class Hub:
         with Session(self.engine) as db:
             return eventlog.read_since(db, meetup_id, after, upto=upto)
 
-    async def catch_up(self, meetup_id: int) -> None:
-        """Deliver whatever the log holds beyond the live state (used by the bus)."""
+    async def catch_up(self, meetup_id: int, seq: int | None = None) -> None:
+        """Deliver whatever the log holds beyond the live state (used by the bus). With the
+        `seq` a notification announced, nothing is read if the live state already has it (this
+        process appended it, or an earlier catch-up read it)."""
         live = self._meetups.get(meetup_id)
-        if live is None:
+        if live is None or (seq is not None and live.state.seq >= seq):
             return
         async with live.lock:
             missed = await anyio.to_thread.run_sync(self._read_since, meetup_id, live.state.seq)
