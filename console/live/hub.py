@@ -281,7 +281,11 @@ class Hub:
             await asyncio.sleep(seconds)
             logins = {sub.login for live in self._meetups.values() for sub in live.subscribers}
             logins.discard("")
-            standing = await anyio.to_thread.run_sync(auth.standing, self.engine, logins)
+            try:
+                standing = await anyio.to_thread.run_sync(auth.standing, self.engine, logins)
+            except Exception:  # noqa: BLE001 - the database away for a moment: check next beat
+                log.warning("heartbeat: logins not checked", exc_info=True)
+                standing = logins
             for live in self._meetups.values():
                 for sub in live.subscribers:
                     if sub.login and sub.login not in standing:
