@@ -213,7 +213,10 @@ def lookup(engine: Engine, token: str | None) -> tuple[Staff, StaffSession] | No
         return None
     query = _standing(select(Staff, StaffSession)).where(StaffSession.token_hash == _digest(token))
     with Session(engine) as db:
-        return db.exec(query).first()
+        found = db.exec(query).first()
+    # A plain pair: the Row would keep its result's metadata alive for as long as a socket
+    # keeps its login (about 10 KB per live dashboard).
+    return (found[0], found[1]) if found else None
 
 
 def standing(engine: Engine, token_hashes: set[str]) -> set[str]:
