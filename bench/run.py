@@ -1,17 +1,22 @@
-"""Benchmarks (issue 7): fan-out latency and throughput against bare `websockets`, a resume
-storm, and reports over a long history. Speed is measured here, never asserted in tests.
+"""Benchmarks (issues 7 and 21): fan-out latency and throughput against bare `websockets`,
+several workers on PostgreSQL, a soak, a resume storm, and reports over a long history. Speed
+is measured here, never asserted in tests.
 
 Each scenario starts the real server (uvicorn, SQLite WAL with synchronous=FULL: every event is
 durable before it is broadcast) in a subprocess on a fresh database, connects real
 authenticated websocket dashboards spread over the five audiences, and drives real staff
 commands through the HTTP path the browser uses. Latency is from sending a command to its
-frame (recognised by its `#live-seq` marker) arriving at each dashboard.
+frame (recognised by its `#live-seq` marker) arriving at each dashboard. Ceilings are searched
+by bisection, every step from a clean state (bench/ramp.py). Each scenario runs `--repeat`
+times (3) on fresh servers; the results give every run and the median, lowest and highest of
+the headline figures, with the core count and load average when each scenario started.
 
-    python bench/run.py                  # every scenario
-    python bench/run.py session scale    # some of them
+    python bench/run.py --quick              # session and a small scale, a couple of minutes
+    python bench/run.py                      # every scenario but soak, three times each
+    python bench/run.py workers soak         # some of them (workers needs PostgreSQL)
     python bench/run.py --json var/bench/results.json
 
-Exit status 1 if any delivery was lost or duplicated.
+Exit status 1 if a delivery was duplicated, or lost where nothing may be lost.
 """
 
 import argparse
@@ -19,436 +24,167 @@ import asyncio
 import json
 import os
 import platform
-import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
-
-import httpx
-import websockets
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import Staff, free_port, make_server, seed  # noqa: E402
-from tests.live_client import page_seq  # noqa: E402
-
-ROLES = ["manager", "facilitator", "counsellor1", "support", "ward"]  # the five audiences
-SEQ = re.compile(rb'id="live-seq" data-seq="(\d+)"')
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-# --- measuring ---------------------------------------------------------------------------------
-
-
-def process_stats(pid: int) -> tuple[float, int]:
-    """(CPU seconds used so far, resident set size in bytes) of a process, from /proc."""
-    fields_ = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    cpu = (int(fields_[11]) + int(fields_[12])) / CLK_TCK
-    rss = next(
-        int(line.split()[1]) * 1024
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-        if line.startswith("VmRSS:")
-    )
-    return cpu, rss
-
-
-def percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-
-@dataclass
-class Dashboard:
-    """One websocket; records (seq, arrival time) for every frame's `#live-seq` marker."""
-
-    ws: object
-    arrivals: list[tuple[int, float]] = field(default_factory=list)
-    received_bytes: int = 0
-    frames: int = 0
-    closed_code: int | None = None
-    task: asyncio.Task | None = None
-
-    def start(self) -> "Dashboard":
-        self.task = asyncio.create_task(self._read())
-        return self
-
-    async def _read(self) -> None:
-        clock = time.perf_counter
-        try:
-            while True:
-                data = await self.ws.recv(decode=False)  # bytes: the client need not decode
-                now = clock()
-                self.received_bytes += len(data)
-                self.frames += 1
-                for match in SEQ.finditer(data):
-                    self.arrivals.append((int(match.group(1)), now))
-        except websockets.ConnectionClosed as closed:
-            self.closed_code = closed.code
-        else:
-            self.closed_code = self.ws.close_code
-
-    async def close(self) -> None:
-        await self.ws.close()
-        if self.task:
-            await asyncio.gather(self.task, return_exceptions=True)
-
-
-@dataclass
-class Result:
-    """Deliveries of a set of sent seqs to a set of dashboards."""
-
-    sent: int
-    dashboards: int
-    delivered: int
-    lost: int
-    duplicated: int
-    latencies_ms: list[float]
-    seconds: float
-
-    def summary(self) -> dict:
-        lat = self.latencies_ms
-        return {
-            "commands": self.sent,
-            "dashboards": self.dashboards,
-            "deliveries": self.delivered,
-            "lost": self.lost,
-            "duplicated": self.duplicated,
-            "p50_ms": round(percentile(lat, 50), 2),
-            "p99_ms": round(percentile(lat, 99), 2),
-            "max_ms": round(max(lat), 2) if lat else None,
-            "deliveries_per_s": round(self.delivered / self.seconds, 1) if self.seconds else 0,
-        }
-
-
-def tally(dashboards: list[Dashboard], sent: dict[int, float], seconds: float) -> Result:
-    latencies, delivered, lost, duplicated = [], 0, 0, 0
-    for dash in dashboards:
-        seen: dict[int, int] = {}
-        for seq, at in dash.arrivals:
-            if seq in sent:
-                seen[seq] = seen.get(seq, 0) + 1
-                if seen[seq] == 1:
-                    latencies.append((at - sent[seq]) * 1000)
-        delivered += len(seen)
-        lost += len(sent) - len(seen)
-        duplicated += sum(n - 1 for n in seen.values())
-    return Result(len(sent), len(dashboards), delivered, lost, duplicated, latencies, seconds)
-
-
-async def paced(rate: float, seconds: float, send) -> float:
-    """Call `send(n)` (a coroutine) `rate` times a second for `seconds`, open loop: a slow
-    answer does not delay the next command. Returns the elapsed time including the drain."""
-    total = int(rate * seconds)
-    began = time.perf_counter()
-    tasks = []
-    for n in range(total):
-        delay = began + n / rate - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(send(n)))
-    await asyncio.gather(*tasks)
-    return time.perf_counter() - began
-
-
-async def settle(dashboards: list[Dashboard], last_seq: int, timeout: float) -> None:
-    """Wait until every open dashboard has seen `last_seq` (or the timeout)."""
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        if all(
-            d.closed_code is not None or (d.arrivals and d.arrivals[-1][0] >= last_seq)
-            for d in dashboards
-        ):
-            return
-        await asyncio.sleep(0.05)
-
-
-# --- the console under test --------------------------------------------------------------------
-
-
-class Console:
-    """The real server on a fresh seeded database, with one login per audience."""
-
-    def __init__(self, **env: str) -> None:
-        self.tmp = Path(tempfile.mkdtemp(prefix="console-bench-"))
-        url = f"sqlite:///{self.tmp / 'bench.db'}"
-        _engine, meetup = seed(url)
-        self.meetup_id = meetup.id
-        self.server = make_server(url, self.tmp, LOGIN_FREE_FAILURES="1000", **env).start()
-        self.logins = {role: Staff(self.server, role) for role in ROLES}
-        manager = self.logins["manager"]
-        self.http = httpx.AsyncClient(
-            base_url=self.server.url,
-            cookies={"console_session": manager.http.cookies["console_session"]},
-            headers={"X-CSRF-Token": manager.csrf, "HX-Request": "true"},
-            timeout=30,
-            limits=httpx.Limits(max_connections=32),
-        )
-
-    @property
-    def pid(self) -> int:
-        return self.server.process.pid
-
-    def seq(self) -> int:
-        return page_seq(self.logins["manager"].http.get(f"/meetups/{self.meetup_id}").text)
-
-    async def dashboards(self, count: int, resume: int, wave: int = 50) -> list[Dashboard]:
-        """`count` dashboards resuming from `resume`, opened `wave` at a time."""
-        url = f"{self.server.ws_url}/live/{self.meetup_id}"
-
-        async def one(i: int) -> Dashboard:
-            staff = self.logins[ROLES[i % len(ROLES)]]
-            ws = await websockets.connect(
-                url, additional_headers=staff.ws_headers(), max_size=None, open_timeout=60
-            )
-            await ws.send(json.dumps({"resume": resume}))
-            return Dashboard(ws).start()
-
-        opened = []
-        for start in range(0, count, wave):
-            opened += await asyncio.gather(
-                *(one(i) for i in range(start, min(count, start + wave)))
-            )
-        return opened
-
-    async def note(self, n: int, sent: dict[int, float]) -> None:
-        t0 = time.perf_counter()
-        response = await self.http.post(
-            f"/meetups/{self.meetup_id}/commands/note",
-            data={"command_id": uuid.uuid4().hex, "text": f"ベンチマーク {n}"},
-        )
-        if response.status_code == 200:
-            sent[int(response.headers["x-event-seq"])] = t0
-
-    async def close(self) -> None:
-        await self.http.aclose()
-        self.server.stop()
-
-
-class Bare:
-    """The anchor: bench/bare_server.py in a subprocess."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.process = subprocess.Popen(
-            [sys.executable, str(ROOT / "bench" / "bare_server.py"), str(self.port)],
-            stdout=subprocess.PIPE,
-        )
-        assert self.process.stdout.readline().strip() == b"ready"
-        self.control = None
-        self.seq = 0
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    async def dashboards(self, count: int) -> list[Dashboard]:
-        url = f"ws://127.0.0.1:{self.port}/"
-        opened = []
-        for start in range(0, count, 50):
-            sockets = await asyncio.gather(
-                *(
-                    websockets.connect(url, max_size=None, open_timeout=60)
-                    for _ in range(start, min(count, start + 50))
-                )
-            )
-            opened += [Dashboard(ws).start() for ws in sockets]
-        self.control = await websockets.connect(f"ws://127.0.0.1:{self.port}/publish")
-        return opened
-
-    async def publish(self, size: int, sent: dict[int, float]) -> None:
-        self.seq += 1
-        sent[self.seq] = time.perf_counter()
-        await self.control.send(f"{self.seq} {size}")
-
-    async def close(self) -> None:
-        if self.control:
-            await self.control.close()
-        self.process.terminate()
-        self.process.wait()
-
-
-async def run_console(
-    console: Console, dashboards: list[Dashboard], rate: float, seconds: float
-) -> Result:
-    sent: dict[int, float] = {}
-    for d in dashboards:
-        d.arrivals.clear()
-    elapsed = await paced(rate, seconds, lambda n: console.note(n, sent))
-    if sent:
-        await settle(dashboards, max(sent), timeout=60)
-    return tally(dashboards, sent, elapsed)
-
-
-async def run_bare(
-    bare: Bare, dashboards: list[Dashboard], rate: float, seconds: float, size: int
-) -> Result:
-    sent: dict[int, float] = {}
-    for d in dashboards:
-        d.arrivals.clear()
-
-    async def send(_n: int) -> None:
-        await bare.publish(size, sent)
-
-    elapsed = await paced(rate, seconds, send)
-    if sent:
-        await settle(dashboards, max(sent), timeout=60)
-    return tally(dashboards, sent, elapsed)
-
-
-def frame_size(dashboards: list[Dashboard]) -> int:
-    frames = sum(d.frames for d in dashboards)
-    return round(sum(d.received_bytes for d in dashboards) / frames) if frames else 1000
-
-
-def line(name: str, summary: dict) -> str:
-    return (
-        f"  {name:<28} p50 {summary['p50_ms']:>8.1f} ms  p99 {summary['p99_ms']:>8.1f} ms  "
-        f"max {summary['max_ms'] or 0:>8.1f} ms  {summary['deliveries_per_s']:>9.0f} deliveries/s  "
-        f"lost {summary['lost']}  dup {summary['duplicated']}"
-    )
-
+from bench.measure import frame_size, line, machine, open_files, settle  # noqa: E402
+from bench.ramp import aggregate, ceiling, passes  # noqa: E402
+from bench.servers import POSTGRES_URL, Bare, Console, clean, empty_postgres, run_at  # noqa: E402
 
 # --- scenarios ---------------------------------------------------------------------------------
 
 
-async def fanout(
-    dashboards: int, rate: float, seconds: float, ramp: list[float], bare_ramp: list[float]
-) -> dict:
-    """Our server then the bare anchor, each at `rate` and then ramped to find the rate where
-    p99 passes 100 ms (the ceiling)."""
-    out: dict = {"dashboards": dashboards, "rate": rate, "seconds": seconds}
+async def session(args) -> dict:
+    """A real team: 12 dashboards, 5 commands/s (60 s), and the bare anchor likewise."""
+    seconds, rate = args.seconds or (10 if args.quick else 60), 5
+    out: dict = {"dashboards": 12, "rate": rate, "seconds": seconds}
     console = Console()
     try:
-        cpu0, rss0 = process_stats(console.pid)
-        dash = await console.dashboards(dashboards, console.seq())
-        await asyncio.sleep(2)
-        cpu1, rss1 = process_stats(console.pid)
-        out["server_rss_idle_mb"] = round(rss0 / 2**20, 1)
-        out["server_rss_per_idle_dashboard_kb"] = round((rss1 - rss0) / dashboards / 1024, 1)
-        result = await run_console(console, dash, rate, seconds)
-        cpu2, rss2 = process_stats(console.pid)
-        out["console"] = result.summary() | {"rate": rate}
-        out["console"]["server_cpu_percent"] = round((cpu2 - cpu1) / result.seconds * 100, 1)
-        out["console"]["server_rss_mb"] = round(rss2 / 2**20, 1)
+        dash = await console.dashboards(12, console.seq())
+        await clean(console, dash)
+        out["console"] = (await run_at(console, dash, rate, seconds)).summary()
         out["frame_bytes"] = frame_size(dash)
-        print(line(f"console @ {rate:g}/s", out["console"]))
-        out["console_ramp"] = await ramp_steps(
-            lambda r: run_console(console, dash, r, 5), out["console"], ramp, "console"
-        )
-        out["closed_by_server"] = sum(1 for d in dash if d.closed_code is not None)
+        print(line(f"console @ {rate}/s", out["console"]), flush=True)
         await asyncio.gather(*(d.close() for d in dash))
     finally:
         await console.close()
     bare = Bare()
     try:
-        dash = await bare.dashboards(dashboards)
-        await asyncio.sleep(1)
-        result = await run_bare(bare, dash, rate, min(seconds, 20), out["frame_bytes"])
-        out["bare"] = result.summary() | {"rate": rate}
-        print(line(f"bare websockets @ {rate:g}/s", out["bare"]))
-        out["bare_ramp"] = await ramp_steps(
-            lambda r: run_bare(bare, dash, r, 5, out["frame_bytes"]), out["bare"], bare_ramp, "bare"
+        bare.size = out["frame_bytes"]
+        dash = await bare.dashboards(12)
+        await clean(bare, dash)
+        out["bare"] = (await run_at(bare, dash, rate, seconds)).summary()
+        print(line(f"bare @ {rate}/s", out["bare"]), flush=True)
+        await asyncio.gather(*(d.close() for d in dash))
+    finally:
+        await bare.close()
+    return out
+
+
+def stepper(server, dash, seconds: float, commands: int = 40):
+    """A ceiling step: clean state, then `rate` for `seconds` but at least `commands`
+    messages (a p99 over a dozen commands is one slow command), with the server's CPU."""
+
+    async def step(rate: float) -> dict:
+        cleaned = await clean(server, dash)
+        cpu0, _ = server.stats()
+        result = await run_at(server, dash, rate, max(seconds, min(commands / rate, 20)))
+        cpu1, rss = server.stats()
+        return result.summary() | {
+            "server_cpu_percent": round((cpu1 - cpu0) / result.seconds * 100, 1),
+            "server_rss_mb": round(rss / 2**20, 1),
+            "clean_before": cleaned,
+            "load_average_1m": round(os.getloadavg()[0], 2),
+        }
+
+    return step
+
+
+async def scale(args) -> dict:
+    """500 dashboards: the ceiling of the console and of the bare anchor, and idle memory."""
+    count = 100 if args.quick else 500
+    seconds = args.seconds or (3 if args.quick else 5)
+    steps = 6 if args.quick else 10
+    out: dict = {"dashboards": count, "step_seconds": seconds}
+    console = Console()
+    try:
+        _, rss0 = console.stats()
+        dash = await console.dashboards(count, console.seq())
+        await clean(console, dash, pause=2)
+        _, rss1 = console.stats()
+        out["server_rss_idle_mb"] = round(rss0 / 2**20, 1)
+        out["server_rss_per_idle_dashboard_kb"] = round((rss1 - rss0) / count / 1024, 1)
+        await run_at(console, dash, 2, 2)  # warm up: first renders, caches, connections
+        out["console"] = await ceiling(
+            stepper(console, dash, seconds), start=5, name="console", max_steps=steps
+        )
+        out["frame_bytes"] = frame_size(dash)
+        await asyncio.gather(*(d.close() for d in dash))
+    finally:
+        await console.close()
+    bare = Bare()
+    try:
+        bare.size = out["frame_bytes"]
+        dash = await bare.dashboards(count)
+        out["bare"] = await ceiling(
+            stepper(bare, dash, seconds), start=20, name="bare", max_steps=steps
         )
         await asyncio.gather(*(d.close() for d in dash))
     finally:
         await bare.close()
-    out["ratio_at_rate"] = _ratio(out["console"], out["bare"])
-    ours, theirs = (
-        _ceiling(out["console_ramp"], out["console"]),
-        _ceiling(out["bare_ramp"], out["bare"]),
-    )
-    out["ceiling_deliveries_per_s"] = {"console": ours, "bare": theirs}
+    ours = out["console"]["ceiling_deliveries_per_s"]
+    theirs = out["bare"]["ceiling_deliveries_per_s"]
     out["ceiling_ratio"] = round(ours / theirs, 3) if theirs else None
-    print(
-        f"  ceiling (p99 ≤ 100 ms, nothing lost): console {ours:.0f}/s, bare {theirs:.0f}/s, "
-        f"ratio {out['ceiling_ratio']}"
-    )
+    print(f"  ceiling: console {ours:.0f}/s, bare {theirs:.0f}/s, ratio {out['ceiling_ratio']}")
     return out
 
 
-def _ok(summary: dict) -> bool:
-    return summary["p99_ms"] <= 100 and not summary["lost"]
-
-
-async def ramp_steps(run, base: dict, rates: list[float], name: str) -> list[dict]:
-    """Step the rate up from the base rate while p99 stays within 100 ms (and nothing is lost);
-    if the base rate already fails, step down until a rate passes. Then halve the interval
-    between the last passing and the first failing rate twice. Returns every step measured."""
-    if not rates:
-        return []
-    steps = []
-
-    async def step(rate: float) -> bool:
-        stepped = (await run(rate)).summary() | {"rate": rate}
-        steps.append(stepped)
-        print(line(f"{name} ramp @ {rate:g}/s", stepped), flush=True)
-        return _ok(stepped)
-
-    going_up = _ok(base)
-    passing = failing = None
-    if going_up:
-        passing = base["rate"]
-        order = [r for r in rates if r > base["rate"]]
-    else:
-        failing = base["rate"]
-        order = sorted((r for r in rates if r < base["rate"]), reverse=True)
-    for rate in order:
-        if await step(rate):
-            passing = rate
-            if not going_up:
-                break
-        else:
-            failing = rate
-            if going_up:
-                break
-    for _ in range(2):
-        if passing is None or failing is None:
-            break
-        middle = round((passing + failing) / 2)
-        if middle in (passing, failing):
-            break
-        if await step(middle):
-            passing = middle
-        else:
-            failing = middle
-    return steps
-
-
-def _ratio(ours: dict, theirs: dict) -> float | None:
-    return (
-        round(ours["deliveries_per_s"] / theirs["deliveries_per_s"], 3)
-        if theirs["deliveries_per_s"]
-        else None
+async def workers(args) -> dict:
+    """PostgreSQL: the ceiling of one server process and of two sharing the database, the
+    dashboards split between them and commands sent to each in turn."""
+    count = 100 if args.quick else 500
+    seconds = args.seconds or (3 if args.quick else 5)
+    out: dict = {"dashboards": count, "step_seconds": seconds}
+    for n in (1, 2):
+        console = Console(database_url=empty_postgres(POSTGRES_URL), workers=n)
+        try:
+            dash = await console.dashboards(count, console.seq())
+            found = await ceiling(
+                stepper(console, dash, seconds), start=5, name=f"{n} worker(s)", max_steps=8
+            )
+            out[f"workers_{n}"] = found
+            await asyncio.gather(*(d.close() for d in dash))
+        finally:
+            await console.close()
+    one, two = (out[f"workers_{n}"]["ceiling_deliveries_per_s"] for n in (1, 2))
+    out["ratio_two_to_one"] = round(two / one, 3) if one else None
+    out["lost_at_passing_steps"] = sum(
+        s["lost"] for n in (1, 2) for s in out[f"workers_{n}"]["steps"] if passes(s)
     )
+    print(f"  ceiling: 1 worker {one:.0f}/s, 2 workers {two:.0f}/s, ×{out['ratio_two_to_one']}")
+    return out
 
 
-def _ceiling(ramp: list[dict], base: dict) -> float:
-    good = [s for s in [base, *ramp] if _ok(s)]
-    return max((s["deliveries_per_s"] for s in good), default=0.0)
+async def soak(args) -> dict:
+    """20 dashboards, 5 commands/s for 15 minutes: memory, open files and p99 minute by minute."""
+    minutes = args.soak_minutes or (1 if args.quick else 15)
+    console = Console()
+    out: dict = {"dashboards": 20, "rate": 5, "minutes": []}
+    try:
+        dash = await console.dashboards(20, console.seq())
+        await clean(console, dash)
+        for minute in range(minutes):
+            summary = (await run_at(console, dash, 5, 60)).summary()
+            _, rss = console.stats()
+            summary |= {"rss_mb": round(rss / 2**20, 1), "open_files": open_files(console.pid)}
+            out["minutes"].append(summary)
+            print(line(f"minute {minute + 1}", summary), f"rss {summary['rss_mb']} MB", flush=True)
+        await asyncio.gather(*(d.close() for d in dash))
+    finally:
+        await console.close()
+    first, last = out["minutes"][0], out["minutes"][-1]
+    out["rss_growth_percent"] = round((last["rss_mb"] / first["rss_mb"] - 1) * 100, 1)
+    out["open_files_first_last"] = [first["open_files"], last["open_files"]]
+    out["p99_first_last_ms"] = [first["p99_ms"], last["p99_ms"]]
+    out["lost"] = sum(m["lost"] for m in out["minutes"])
+    out["duplicated"] = sum(m["duplicated"] for m in out["minutes"])
+    return out
 
 
-async def session(args) -> dict:
-    """A real team: 12 dashboards, 5 commands/s for 60 s."""
-    return await fanout(12, 5, args.seconds or 60, ramp=[], bare_ramp=[])
-
-
-async def scale(args) -> dict:
-    """500 dashboards at 50 commands/s, then ramps for both servers."""
-    return await fanout(
-        500,
-        50,
-        args.seconds or 10,
-        ramp=[5, 10, 20, 30, 40, 75, 100, 150, 200, 300],
-        bare_ramp=[5, 10, 20, 30, 40, 100, 200, 400, 800, 1600],
-    )
+async def burst(args) -> dict:
+    """Platform burst: 200 presence events in 1 s to 20 dashboards (the platform simulator)."""
+    # The hook for the platform bridge's simulator (issue 19): a module `bench/platform_burst.py`
+    # with `async def run(args, Console, clean) -> dict` drives it; until then this is skipped.
+    try:
+        from bench import platform_burst
+    except ImportError:
+        return {"skipped": "bench/platform_burst.py (the platform simulator) is not there yet"}
+    return await platform_burst.run(args, Console, clean)
 
 
 async def resume(args) -> dict:
@@ -510,24 +246,88 @@ async def report(args) -> dict:
     )
 
 
-SCENARIOS = {"session": session, "scale": scale, "resume": resume, "report": report}
+SCENARIOS = {
+    "session": session,
+    "scale": scale,
+    "workers": workers,
+    "burst": burst,
+    "soak": soak,
+    "resume": resume,
+    "report": report,
+}
+DEFAULT = ["session", "scale", "workers", "burst", "resume", "report"]  # soak: on request
+QUICK = ["session", "scale"]
+ONCE = {"soak", "report", "burst"}  # long, or medians of their own
+HEADLINES = {
+    "session": ["console.p50_ms", "console.p99_ms", "bare.p99_ms", "console.lost"],
+    "scale": [
+        "console.ceiling_deliveries_per_s",
+        "bare.ceiling_deliveries_per_s",
+        "ceiling_ratio",
+        "server_rss_per_idle_dashboard_kb",
+    ],
+    "workers": [
+        "workers_1.ceiling_deliveries_per_s",
+        "workers_2.ceiling_deliveries_per_s",
+        "ratio_two_to_one",
+        "lost_at_passing_steps",
+    ],
+    "resume": ["all_caught_up_seconds", "missing", "duplicated"],
+}
+
+
+def _leaves(value, key=None):
+    """(key, value) of every scalar in nested dicts and lists."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _leaves(v, k)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _leaves(v, key)
+    else:
+        yield key, value
+
+
+def failures(name: str, out: dict) -> bool:
+    """Duplicates anywhere; losses where nothing may be lost (not in steps past a ceiling,
+    where the server closes sockets that fall behind and browsers would resume)."""
+    duplicated = any(n for key, n in _leaves(out) if key == "duplicated")
+    lost = {
+        "session": lambda o: o["console"]["lost"],
+        "workers": lambda o: o["lost_at_passing_steps"],
+        "soak": lambda o: o["lost"],
+        "resume": lambda o: o["missing"],
+    }.get(name, lambda o: 0)(out)
+    return bool(duplicated or lost) if "skipped" not in out else False
 
 
 async def main(args) -> int:
     results: dict = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "at_start": machine(),
+        "quick": args.quick,
     }
     failed = False
-    for name in args.scenarios or list(SCENARIOS):
+    names = args.scenarios or (QUICK if args.quick else DEFAULT)
+    for name in names:
         print(f"{name}: {SCENARIOS[name].__doc__.splitlines()[0]}", flush=True)
-        began = time.perf_counter()
-        out = await SCENARIOS[name](args)
-        out["scenario_seconds"] = round(time.perf_counter() - began, 1)
-        print(f"  ({out['scenario_seconds']} s)", flush=True)
-        results[name] = out
-        for part in (out, out.get("console", {})):
-            failed |= bool(part.get("lost") or part.get("duplicated"))
+        repeat = 1 if name in ONCE else args.repeat
+        runs = []
+        for n in range(repeat):
+            at_start = machine()
+            print(f" run {n + 1}/{repeat}, load average {at_start['load_average']}", flush=True)
+            began = time.perf_counter()
+            out = await SCENARIOS[name](args)
+            out["machine_at_start"] = at_start
+            out["scenario_seconds"] = round(time.perf_counter() - began, 1)
+            failed |= failures(name, out)
+            runs.append(out)
+        results[name] = {"runs": runs, "summary": aggregate(runs, HEADLINES.get(name, []))}
+        for path, figures in results[name]["summary"].items():
+            print(
+                f"  {path}: median {figures['median']} (min {figures['min']}, max {figures['max']})"
+            )
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2))
@@ -537,15 +337,18 @@ async def main(args) -> int:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument(
-        "scenarios", nargs="*", help=f"any of {', '.join(SCENARIOS)} (default: all)"
-    )
+    parser.add_argument("scenarios", nargs="*", help=f"any of {', '.join(SCENARIOS)}")
+    parser.add_argument("--quick", action="store_true", help="small and short, run once")
+    parser.add_argument("--repeat", type=int, help="runs of each scenario (3; --quick: 1)")
     parser.add_argument("--json", default=str(ROOT / "var" / "bench" / "results.json"))
     parser.add_argument("--seconds", type=float, help="override the steady phase's length")
+    parser.add_argument("--soak-minutes", type=int, help="soak length (15; --quick: 1)")
     parser.add_argument("--sessions", type=int, default=800)
     parser.add_argument("--participants", type=int, default=100)
     parser.add_argument("--events-per-session", type=int, default=5000)
     arguments = parser.parse_args()
+    if arguments.repeat is None:
+        arguments.repeat = 1 if arguments.quick else 3
     if unknown := set(arguments.scenarios) - set(SCENARIOS):
         parser.error(f"unknown scenario: {', '.join(sorted(unknown))}")
     sys.exit(asyncio.run(main(arguments)))

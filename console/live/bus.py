@@ -53,7 +53,8 @@ async def listen(engine: Engine, hub, *, ready: asyncio.Event | None = None) -> 
                 await hub.catch_up_all()
                 async for note in conn.notifies():
                     with contextlib.suppress(ValueError):
-                        await hub.catch_up(int(note.payload.split(":", 1)[0]))
+                        meetup_id, seq = map(int, note.payload.split(":", 1))
+                        await hub.catch_up(meetup_id, seq)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # noqa: BLE001 - any failure: reconnect and catch up

@@ -1,13 +1,14 @@
 """The event log: the only writer of events, and the reader every projection uses.
 
-`append` runs one transaction that (1) returns the original event if the command id was
-already used for the same input (its fingerprint), and refuses an id reused for anything
-else, (2) takes the meetup's row lock by bumping `last_seq`, so seqs are gap-free and
-strictly increasing even when commands race across threads or processes, (3) brings the
-caller's state snapshot up to the seq before the new one, (4) asks `decide` for the event
-against that exact state (it may refuse), and (5) inserts the event. Only after the commit
-does the caller publish it. Effects that other domains registered for the event's kind
-(`Registry.reactions`) run in the same transaction, after the command's own.
+`append` runs one transaction that (1) takes the meetup's row lock by bumping `last_seq`, so
+seqs are gap-free and strictly increasing even when commands race across threads or
+processes, (2) brings the caller's state snapshot up to the seq before the new one, (3) asks
+`decide` for the event against that exact state (it may refuse), and (4) inserts the event
+unless its command id is already in the log: then everything is rolled back and the earlier
+event answers if it was the same input (its fingerprint), while an id reused for anything
+else is refused. Only after the commit does the caller publish it. Effects that other domains
+registered for the event's kind (`Registry.reactions`) run in the same transaction, after the
+command's own.
 """
 
 import hashlib
@@ -17,7 +18,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
@@ -120,6 +123,28 @@ def replay(engine: Engine, meetup_id: int) -> State:
         return fold(current().new_state(meetup_id), read_since(db, meetup_id, 0))
 
 
+def _insert(dialect: str):
+    """INSERT of one event that does nothing (and returns no row) if its command id is taken:
+    the exactly-once check is the unique index itself, not a read before the write."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return insert(EVENT).on_conflict_do_nothing(index_elements=["command_id"]).returning(EVENT.c.id)
+
+
+EVENT = EventRow.__table__
+MEETUP = Meetup.__table__
+_NEXT_SEQ = (
+    update(MEETUP)
+    .where(MEETUP.c.id == bindparam("meetup"))
+    .values(last_seq=MEETUP.c.last_seq + 1)
+    .returning(MEETUP.c.last_seq)
+)
+
+
+class _Taken(Exception):
+    """Inside the transaction: the command id is already in the log (roll back, then answer
+    with the earlier event)."""
+
+
 def append(
     engine: Engine,
     *,
@@ -136,28 +161,30 @@ def append(
     `fingerprint` (see `fingerprint()`) is taken of the command's input, not of the event
     `decide` makes of it: a retry that arrives after the state moved on still gets its
     original event, while the same id with another command or other input is refused (409).
+
+    One transaction on one connection, in SQLAlchemy Core: the seq bump (the meetup's write
+    lock), the read of any events the caller's state lacks, `decide`, and an INSERT whose
+    conflict on the command id means "already done" — then the transaction is rolled back
+    (the bumped seq with it, so seqs stay gap-free) and the earlier event answers.
     """
     if not COMMAND_ID.match(command_id or ""):
         raise Refused("操作IDが不正です。画面を再読み込みしてからやり直してください。", status=400)
     try:
         with transaction(engine) as db:
-            earlier = _by_command_id(db, command_id)
-            if earlier is not None:
-                return _duplicate(
-                    earlier, meetup_id=meetup_id, actor_id=actor_id, fingerprint=fingerprint
-                )
-            seq = db.execute(
-                update(Meetup)
-                .where(Meetup.id == meetup_id)
-                .values(last_seq=Meetup.last_seq + 1)
-                .returning(Meetup.last_seq)
-            ).scalar_one_or_none()
+            conn = db.connection()
+            seq = conn.execute(_NEXT_SEQ, {"meetup": meetup_id}).scalar_one_or_none()
             if seq is None:
                 raise Refused("開催回が見つかりません。", status=404)
             if state.seq > seq - 1:
                 raise RuntimeError(f"live state at {state.seq} is ahead of the log at {seq - 1}")
             state = fold(state, read_since(db, meetup_id, state.seq, upto=seq - 1))
-            decision = decide(db, state)
+            try:
+                decision = decide(db, state)
+            except Refused:
+                # A retry may be refused by the state its own event made: answer it instead.
+                if _by_command_id(db, command_id) is not None:
+                    raise _Taken() from None
+                raise
             body, effect = decision if isinstance(decision, tuple) else (decision, None)
             event = Recorded(
                 meetup_id=meetup_id,
@@ -168,37 +195,46 @@ def append(
                 body=body,
             )
             after = apply(state, event)
-            db.add(
-                EventRow(
-                    meetup_id=meetup_id,
-                    seq=seq,
-                    type=body.type,
-                    actor_id=actor_id,
-                    participant_id=getattr(body, "participant_id", None),
-                    at=event.at,
-                    payload=body.to_json(),
-                    command_id=command_id,
-                    fingerprint=fingerprint,
-                )
-            )
+            inserted = conn.execute(
+                _insert(conn.dialect.name),
+                {
+                    "meetup_id": meetup_id,
+                    "seq": seq,
+                    "type": body.type,
+                    "actor_id": actor_id,
+                    "participant_id": getattr(body, "participant_id", None),
+                    "at": event.at,
+                    "payload": body.to_json(),
+                    "command_id": command_id,
+                    "fingerprint": fingerprint,
+                },
+            ).first()
+            if inserted is None:
+                raise _Taken()
             if effect is not None:
                 effect(db, event, state)
             for reaction in current().reactions.get(body.type, ()):
                 reaction(db, event, state)
             announce(db, meetup_id, seq)
             if after.status != state.status:
-                db.execute(update(Meetup).where(Meetup.id == meetup_id).values(status=after.status))
+                conn.execute(
+                    update(MEETUP).where(MEETUP.c.id == meetup_id).values(status=after.status)
+                )
+    except _Taken:
+        pass  # rolled back; answered below from the committed twin
     except IntegrityError:
-        # A twin with the same command id committed between our check and our insert.
-        with Session(engine) as db:
-            earlier = _by_command_id(db, command_id)
-        if earlier is None:
-            # Another command changed the same record at the same moment (e.g. two blocks).
-            raise Refused(
-                "同時に別の操作が記録されました。画面を確認してからやり直してください。", status=409
-            ) from None
-        return _duplicate(earlier, meetup_id=meetup_id, actor_id=actor_id, fingerprint=fingerprint)
-    return Appended(event=event, duplicate=False)
+        # Another command changed the same record at the same moment (e.g. two blocks), or
+        # (PostgreSQL, another meetup) a twin committed the same command id meanwhile.
+        pass
+    else:
+        return Appended(event=event, duplicate=False)
+    with Session(engine) as db:
+        earlier = _by_command_id(db, command_id)
+    if earlier is None:
+        raise Refused(
+            "同時に別の操作が記録されました。画面を確認してからやり直してください。", status=409
+        )
+    return _duplicate(earlier, meetup_id=meetup_id, actor_id=actor_id, fingerprint=fingerprint)
 
 
 def _duplicate(

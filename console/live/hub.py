@@ -3,7 +3,8 @@
 Events reach `deliver` only after they are committed (from a command in this process, or
 from the bus when another process committed them). `deliver` folds them into the live
 state in seq order, filling any gap from the database, renders one frame per role (through
-the board the domains registered), and puts it on every subscriber's bounded queue. A subscriber that falls behind is dropped
+the board the domains registered), frames it once, and writes it to every subscriber's socket
+that can take it at once, or else puts it on that subscriber's bounded queue. A subscriber that falls behind is dropped
 with close code 1013 and resumes from its last seq when the browser reconnects.
 """
 
@@ -11,6 +12,7 @@ import asyncio
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
@@ -23,12 +25,14 @@ from console.live import eventlog
 from console.live.events import Recorded
 from console.live.fold import apply
 from console.live.models import Meetup
+from console.live.protocol import text_frame
 from console.live.registry import State, current
+from console.security import auth
 
 log = logging.getLogger(__name__)
 
 CLOSE = object()  # queued to tell a subscriber's writer to close its socket
-HEARTBEAT = object()  # queued to every subscriber now and then: check the login, say "alive"
+HEARTBEAT = object()  # queued to every subscriber whose login stands, now and then: "alive"
 DIRECTORY_SECONDS = 5.0  # how long rendering may reuse names without looking again
 # Frames kept for resuming sockets: every role's replay of a full LIVE_REPLAY_LIMIT, twice over.
 RENDERED_LIMIT = 2 * 5 * (settings.LIVE_REPLAY_LIMIT + 2)
@@ -41,9 +45,23 @@ class Subscriber:
     login: str = ""  # the login's token hash, to close its sockets at logout
     sent_seq: int = 0
     overflowed: bool = False
+    # Writes a frame framed once for the audience straight to the socket, when it can take it
+    # now (see console.live.protocol); None until the socket has caught up, and without it.
+    direct: Callable[[bytes], bool] | None = None
+    busy: bool = False  # the writer task holds frames it has not sent yet
 
-    def push(self, seq: int, frame: str) -> None:
-        if self.overflowed:
+    def push(self, seq: int, frame: str, framed: bytes | None = None) -> None:
+        """Send the frame now if nothing is waiting before it, else queue it for the writer."""
+        if self.overflowed or seq <= self.sent_seq:
+            return  # closing, or already sent (replayed on resume)
+        if (
+            framed is not None
+            and self.direct is not None
+            and not self.busy
+            and self.queue.empty()
+            and self.direct(framed)
+        ):
+            self.sent_seq = seq
             return
         try:
             self.queue.put_nowait((seq, frame))
@@ -156,9 +174,10 @@ class Hub:
                 frame = self.board.event_frame(
                     event, self.board.view(live.meetup, live.state, role, directory), before
                 )
+                framed = text_frame(frame)
                 for sub in live.subscribers:
                     if sub.role == role:
-                        sub.push(event.seq, frame)
+                        sub.push(event.seq, frame, framed)
 
     async def catch_up_frames(
         self, live: LiveMeetup, role: str, after: int, snapshot: State
@@ -206,10 +225,12 @@ class Hub:
         with Session(self.engine) as db:
             return eventlog.read_since(db, meetup_id, after, upto=upto)
 
-    async def catch_up(self, meetup_id: int) -> None:
-        """Deliver whatever the log holds beyond the live state (used by the bus)."""
+    async def catch_up(self, meetup_id: int, seq: int | None = None) -> None:
+        """Deliver whatever the log holds beyond the live state (used by the bus). With the
+        `seq` a notification announced, nothing is read if the live state already has it (this
+        process appended it, or an earlier catch-up read it)."""
         live = self._meetups.get(meetup_id)
-        if live is None:
+        if live is None or (seq is not None and live.state.seq >= seq):
             return
         async with live.lock:
             missed = await anyio.to_thread.run_sync(self._read_since, meetup_id, live.state.seq)
@@ -253,12 +274,24 @@ class Hub:
 
     async def beat(self, seconds: float) -> None:
         """Every `seconds`, a heartbeat to every socket: one timer for all of them rather than
-        a timeout around every frame each socket waits for."""
+        a timeout around every frame each socket waits for. The logins of all sockets are
+        checked with one query (logout elsewhere, expiry, deactivation): a socket whose login
+        no longer stands is closed with 1008."""
         while True:
             await asyncio.sleep(seconds)
+            logins = {sub.login for live in self._meetups.values() for sub in live.subscribers}
+            logins.discard("")
+            try:
+                standing = await anyio.to_thread.run_sync(auth.standing, self.engine, logins)
+            except Exception:  # noqa: BLE001 - the database away for a moment: check next beat
+                log.warning("heartbeat: logins not checked", exc_info=True)
+                standing = logins
             for live in self._meetups.values():
                 for sub in live.subscribers:
-                    sub.tick()
+                    if sub.login and sub.login not in standing:
+                        sub.close(1008)
+                    else:
+                        sub.tick()
 
     def close_all(self, code: int = 1012) -> None:
         for live in self._meetups.values():

@@ -10,6 +10,14 @@ message to the transport within LIVE_SEND_TIMEOUT_SECONDS, and a close whose buf
 not taken within that time, abort the connection: the kernel drops it (RST) and the endpoint's
 reads and writes end with a disconnect, as when the browser goes away.
 
+Frames written beside ASGI. The hub renders each event once per audience; sending that text
+through ASGI would have every socket go through Starlette's `WebSocket.send`, the exception
+middleware's wrapper and this protocol's `send`, and frame and encode it again. So the
+protocol offers the app, as the ASGI extension `console.frames`, a `write` that puts a frame
+framed once (`text_frame`) on the transport at once when nothing stands in its way (the
+handshake done, no close sent, the transport not paused); otherwise it says no and the frame
+goes the ASGI way, with the deadline above.
+
 Run it with `--ws console.live.protocol:LiveWebSocketProtocol` (`python -m console serve`, the
 Procfile and the tests' servers do).
 """
@@ -20,6 +28,8 @@ import struct
 
 from uvicorn.protocols.utils import ClientDisconnected
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 from console import settings
 
@@ -63,9 +73,38 @@ class _ClosingWithDeadline:
             self._abort.cancel()
 
 
+EXTENSION = "console.frames"
+
+
+def text_frame(text: str) -> bytes:
+    """A complete, unmasked, uncompressed text frame as a server sends it."""
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+
+
 class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
+    def handle_connect(self, event) -> None:
+        super().handle_connect(event)
+        if getattr(self, "scope", None) is not None and not self.close_sent:
+            self.scope["extensions"][EXTENSION] = {"write": self.write_frame}
+
+    def write_frame(self, frame: bytes) -> bool:
+        """Write a frame made by `text_frame` now, if the socket can take it without waiting;
+        False (nothing written) if it cannot: the caller sends it the ASGI way instead."""
+        if (
+            self.handshake_complete
+            and not self.close_sent
+            and not self.disconnected
+            and self.writable.is_set()
+            and self.conn.state is State.OPEN
+            and not self._raw.is_closing()
+        ):
+            self._raw.write(frame)
+            return True
+        return False
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         seconds = settings.LIVE_SEND_TIMEOUT_SECONDS
+        self._raw = transport  # for `write_frame`, without the wrapper's attribute lookup
         super().connection_made(_ClosingWithDeadline(transport, self.loop, seconds))
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -25,6 +25,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from console.core.errors import Refused
 from console.live.hub import CLOSE, HEARTBEAT, Hub, LiveMeetup, Subscriber
+from console.live.protocol import EXTENSION
 from console.security import auth
 from console.security.permissions import Action, allowed
 
@@ -62,6 +63,7 @@ async def live_endpoint(ws: WebSocket) -> None:
     try:
         after = await _resume_point(ws)
         await _catch_up(ws, hub, live, sub, after)
+        sub.direct = ws.scope.get("extensions", {}).get(EXTENSION, {}).get("write")
         # One task writes; this one reads until the browser goes away or the writer closed the
         # socket (which queues the disconnect this read returns on).
         writer = asyncio.create_task(_write(ws, sub))
@@ -114,25 +116,31 @@ async def _write(ws: WebSocket, sub: Subscriber) -> None:
     busy server sends fewer, larger messages instead of falling further behind."""
     while True:
         batch = [await sub.queue.get()]
-        while len(batch) < MAX_BATCH and not sub.queue.empty():
-            batch.append(sub.queue.get_nowait())
-        parts = []
-        for seq, frame in batch:
-            if seq is CLOSE:
-                await _send(ws, parts)
-                await ws.close(code=frame)
+        sub.busy = True  # the hub queues behind these rather than writing past them
+        try:
+            if await _write_batch(ws, sub, batch):
                 return
-            if seq is HEARTBEAT:
-                # Make sure the login still stands (logout elsewhere, expiry, deactivation).
-                if await auth.current(ws) is None:
-                    await _send(ws, parts)
-                    await ws.close(code=POLICY_VIOLATION)
-                    return
-                parts.append(heartbeat_frame())
-            elif seq > sub.sent_seq:  # else already replayed on resume
-                parts.append(frame)
-                sub.sent_seq = seq
-        await _send(ws, parts)
+        finally:
+            sub.busy = False
+
+
+async def _write_batch(ws: WebSocket, sub: Subscriber, batch: list) -> bool:
+    """Send one batch (with what queued behind it); True once the socket is closed."""
+    while len(batch) < MAX_BATCH and not sub.queue.empty():
+        batch.append(sub.queue.get_nowait())
+    parts = []
+    for seq, frame in batch:
+        if seq is CLOSE:
+            await _send(ws, parts)
+            await ws.close(code=frame)
+            return True
+        if seq is HEARTBEAT:  # the hub checked the login (`Hub.beat`)
+            parts.append(heartbeat_frame())
+        elif seq > sub.sent_seq:  # else already replayed on resume
+            parts.append(frame)
+            sub.sent_seq = seq
+    await _send(ws, parts)
+    return False
 
 
 async def _send(ws: WebSocket, parts: list[str]) -> None:
