@@ -11,6 +11,7 @@ from console.live.models import Meetup
 from console.reports.documents import Document
 from console.reports.figures import SessionFigures
 from console.reports.inputs import applicants, attributes, figures_of, staff_roster
+from console.reports.kept import kept_document, with_text
 from console.reports.sections import sections
 from console.reports.summary import session_label
 from console.reports.survey_tables import TEXT_HEADING, SurveyColumn, free_texts, survey_table
@@ -122,7 +123,10 @@ def monthly_document(
 
 
 def build_monthly(db: Session, year: int, month: int, text: FreeText) -> Document:
-    """The monthly report as the log stands now."""
+    """The monthly report as the log stands now (as it stood, once a disposal kept it)."""
+    kept = kept_document(db, year, month)
+    if kept is not None:
+        return with_text(kept, text.notable, text.ward_items)
     staff = staff_roster(db)
     sessions, year_so_far = month_meetups(db, year, month)
     figures = {m.id: figures_of(db, m, staff) for m in year_so_far}

@@ -60,6 +60,9 @@ class Action(StrEnum):
     VIEW_PLATFORM_HEALTH = "view_platform_health"
     VIEW_AUDIT = "view_audit"
     MANAGE_STAFF = "manage_staff"
+    VIEW_DISPOSAL = "view_disposal"
+    PREPARE_DISPOSAL = "prepare_disposal"
+    APPROVE_DISPOSAL = "approve_disposal"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -140,6 +143,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # second factors: the manager, who answers for them to the ward.
     Action.VIEW_AUDIT: frozenset({M}),
     Action.MANAGE_STAFF: frozenset({M}),
+    # Disposal at the contract's end (12(5)(オ)): the manager prepares and carries it out,
+    # the ward approves it; both see it and its certificate.
+    Action.VIEW_DISPOSAL: frozenset({M, W}),
+    Action.PREPARE_DISPOSAL: frozenset({M}),
+    Action.APPROVE_DISPOSAL: frozenset({W}),
 }
 
 
