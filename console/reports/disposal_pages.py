@@ -31,6 +31,7 @@ from console.session.vocab import MeetupStatus
 from console.settings import TZ
 from console.store.db import transaction
 
+CONFIRM_WORD = "廃棄する"  # typed before an irreversible disposal
 OPEN = (MeetupStatus.DOORS_OPEN, MeetupStatus.IN_SESSION)
 
 
@@ -106,6 +107,8 @@ async def approve(request: Request) -> Response:
 async def carry_out(request: Request) -> Response:
     if confirm := confirm_first(request):
         return confirm
+    if (await request.form()).get("confirm") != CONFIRM_WORD:
+        return refuse(request, f"確認のため「{CONFIRM_WORD}」と入力してください。", 422)
 
     def act(engine: Engine, me: int) -> None:
         disposal.carry_out(engine, staff_id=me, before_shred=keep_reports)
