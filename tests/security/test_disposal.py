@@ -52,6 +52,7 @@ def journey(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("disposal")
     key_file = tmp / "keys" / "data.key"
     crypto.create_key_file(key_file)
+    shared = crypto.keyring()  # the other tests' keys: pinned again at the end
     crypto.use(crypto.Keyring.from_json(key_file.read_text()))
     url = f"sqlite:///{tmp / 'console.db'}"
     engine, meetup = seed(url)
@@ -99,7 +100,7 @@ def journey(tmp_path_factory):
         restarted.stop()
     crypto.use(crypto.Keyring.from_json(key_file.read_text()))
     yield seen
-    crypto.use(None)
+    crypto.use(shared)
 
 
 def test_without_the_wards_approval_nothing_is_disposed(journey):
