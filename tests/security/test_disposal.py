@@ -94,8 +94,14 @@ def journey(tmp_path_factory):
         seen["restarted_after"] = csvs(manager, months)
         seen["pages"] = {
             path: manager.http.get(path)
-            for path in ("/participants", f"/monthly/{months[-1][0]}/{months[-1][1]}", "/disposal")
+            for path in (
+                "/participants",
+                f"/monthly/{months[-1][0]}/{months[-1][1]}",
+                "/disposal",
+                f"/meetups/{meetup.id}/summary",
+            )
         }
+        seen["board"] = manager.http.get(f"/meetups/{meetup.id}")
     finally:
         restarted.stop()
     crypto.use(crypto.Keyring.from_json(key_file.read_text()))
@@ -172,6 +178,12 @@ def test_the_reports_of_the_year_are_the_same_bytes(journey):
     assert journey["restarted_after"] == journey["before"]
     for path, response in journey["pages"].items():
         assert response.status_code == 200, path
+
+
+def test_a_disposed_meetups_board_says_so(journey):
+    board = journey["board"]
+    assert board.status_code == 410
+    assert "この回の記録の内容は廃棄済みです" in board.text
 
 
 def test_the_certificate_lists_what_went_and_who(journey):
