@@ -49,10 +49,16 @@ def post(who: Staff, path: str, **data):
 
 @pytest.fixture(scope="module")
 def journey(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("disposal")
+    shared = crypto.keyring()  # the other tests' keys: pinned again at the end
+    try:
+        yield from _journey(tmp_path_factory.mktemp("disposal"))
+    finally:
+        crypto.use(shared)
+
+
+def _journey(tmp):
     key_file = tmp / "keys" / "data.key"
     crypto.create_key_file(key_file)
-    shared = crypto.keyring()  # the other tests' keys: pinned again at the end
     crypto.use(crypto.Keyring.from_json(key_file.read_text()))
     url = f"sqlite:///{tmp / 'console.db'}"
     engine, meetup = seed(url)
@@ -106,7 +112,6 @@ def journey(tmp_path_factory):
         restarted.stop()
     crypto.use(crypto.Keyring.from_json(key_file.read_text()))
     yield seen
-    crypto.use(shared)
 
 
 def test_without_the_wards_approval_nothing_is_disposed(journey):
