@@ -15,6 +15,7 @@ from console.live import eventlog
 from console.live.events import Body
 from console.live.models import Meetup
 from console.moderation import events as mev
+from console.schedule.models import StaffExperience
 from console.security import factor
 from console.security.auth import hash_password
 from console.security.models import Staff
@@ -29,7 +30,7 @@ from console.surveys import sample as survey_sample
 DEMO_PASSWORD = "demo-pass-2026"
 
 DEMO_STAFF = [
-    ("manager", "管理者 佐藤", "manager", None),
+    ("manager", "管理者 佐藤", "manager", "social_worker"),
     ("facilitator", "ファシリ 田中", "facilitator", None),
     ("counsellor1", "相談員 鈴木", "counsellor", "psw"),
     ("counsellor2", "相談員 高橋", "counsellor", "certified_psychologist"),
@@ -106,6 +107,9 @@ def seed(engine: Engine, *, newer: bool = True) -> Meetup:
             intake_sample.seed(db, manager_id=ids["manager"], ward_id=ids["ward"], today=today)
             for login_id, *_ in DEMO_STAFF:
                 factor.seed(db, ids[login_id], totp_secret(login_id))
+            if db.get(StaffExperience, ids["manager"]) is None:
+                db.add(StaffExperience(staff_id=ids["manager"], hikikomori_experience=True))
+                db.add(StaffExperience(staff_id=ids["facilitator"], prior_facilitations=5))
     with Session(engine) as db:
         open_now = [MeetupStatus.DOORS_OPEN, MeetupStatus.IN_SESSION]
         meetup = db.exec(

@@ -23,7 +23,8 @@ from console.live.events import Recorded
 from console.moderation import events as mev
 from console.session import events as ev
 from console.session.state import LiveState
-from console.session.vocab import Space
+from console.session.vocab import MeetupKind, Space
+from console.workshop import events as wev
 
 PANELS = {
     "status": "board/fragments/status.html",
@@ -38,6 +39,17 @@ PANELS = {
     "moderation": "moderation/fragments/moderation.html",
     "consultation": "consultations/fragments/consultation.html",
     "avatars": "bridge/fragments/avatars.html",
+    "workshop": "workshop/fragments/groups.html",
+}
+# Events after which a family class's workshop panel may show something else: its own, and
+# who is present or on duty (the panel's choices).
+WORKSHOP_CHANGES = {
+    *(kind.type for kind in wev.EVENTS),
+    ev.StaffOnDuty.type,
+    ev.StaffOffDuty.type,
+    ev.ParticipantEntered.type,
+    ev.ParticipantLeft.type,
+    mev.ForcedExit.type,
 }
 
 
@@ -65,8 +77,10 @@ def all_panels(view: View) -> str:
         "consultation",
         "avatars",
     ]
+    if view.kind == MeetupKind.FAMILY_CLASS:
+        names.append("workshop")
     parts = [panel(n, view) for n in names]
-    parts += [panel("space", view, space=s) for s in Space]
+    parts += [panel("space", view, space=s) for s in view.spaces]
     return "".join(parts)
 
 
@@ -93,7 +107,7 @@ def _changed_panels(event: Recorded, view: View, before: LiveState) -> list[str]
         case ev.DoorsOpened() | ev.MeetupStarted() | ev.MeetupClosed() | ev.WrapUpNoticed():
             return [all_panels(view)]
         case ev.StaffOnDuty() | ev.StaffPostChanged() | ev.StaffOffDuty():
-            posted = [panel("posted", view, space=s) for s in Space]
+            posted = [panel("posted", view, space=s) for s in view.spaces]
             return [
                 panel("status", view),
                 panel("staff_panel", view),
@@ -160,7 +174,7 @@ def _changed_entry(view: View, before: LiveState, body: ev.ParticipantEntered) -
 def _counts(view: View, before: LiveState, pid: int) -> list[str]:
     """The count of the space the participant was in (every count if they were unknown)."""
     was = before.present.get(pid)
-    spaces = [Space(was.space)] if was else list(Space)
+    spaces = [Space(was.space)] if was else list(view.spaces)
     return [panel("count", view, space=s) for s in spaces]
 
 
@@ -171,7 +185,7 @@ def _moved(view: View, pid: int, dst: str) -> list[str]:
     return [
         panel("status", view),
         _move_person(view, pid, dst),
-        *[panel("count", view, space=s) for s in Space],
+        *[panel("count", view, space=s) for s in view.spaces],
     ]
 
 
@@ -210,6 +224,8 @@ def event_frame(event: Recorded, view: View, before: LiveState) -> str:
     parts = _changed_panels(event, view, before)
     if _candidates_changed(event, view, before):
         parts.append(panel("avatars", view))
+    if view.kind == MeetupKind.FAMILY_CLASS and event.type in WORKSHOP_CHANGES:
+        parts += [panel("workshop", view), panel("compliance", view)]
     parts.append(_prepend("timeline-list", timeline_items([event], view)))
     parts.append(_prepend("notes-list", note_items([event], view)))
     parts.append(cue(event, view, before))

@@ -1,5 +1,6 @@
 """The live dashboard of one meetup, and the endpoint its command forms post to."""
 
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -9,6 +10,7 @@ from console.board.timeline import note_items, timeline_items
 from console.core.errors import Refused
 from console.core.pages import page, refuse
 from console.live.commands import command_response
+from console.schedule import plans
 from console.security.auth import guarded
 from console.security.permissions import Action
 
@@ -23,6 +25,11 @@ async def dashboard(request: Request) -> Response:
     staff = request.state.staff
     view = await hub.view(live, staff.role, fresh=True)
     timeline, notes = await run_in_threadpool(hub.history, live.meetup.id, view.state.seq)
+
+    def read_plan():
+        with Session(request.app.state.engine) as db:
+            return plans.plan_of(db, live.meetup.id)
+
     return page(
         request,
         "board/meetup.html",
@@ -33,6 +40,7 @@ async def dashboard(request: Request) -> Response:
         notes_html=note_items(notes, view),
         my_duty=view.state.on_duty.get(staff.id),
         heartbeat_seconds=f"{settings.LIVE_HEARTBEAT_SECONDS:g}",
+        plan=await run_in_threadpool(read_plan),
     )
 
 

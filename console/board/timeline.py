@@ -16,6 +16,7 @@ from console.moderation.vocab import FlagReason, IncidentKind
 from console.security.permissions import Action, allowed
 from console.session import events as ev
 from console.session.vocab import Mark, Post, Space
+from console.workshop import events as wev
 
 
 def _render(name: str, view: View, **extra) -> str:
@@ -101,6 +102,16 @@ def describe(event: Recorded, view: View) -> str | None:
             text = f"相談記録 C-{rid} を電話で窓口に共有しました"
         case mev.ForcedExit(participant_id=pid, immediate=immediate):
             text = f"{who(pid)}が強制退室となりました" + ("(即時)" if immediate else "")
+        case wev.GroupOpened(group=name):
+            text = f"グループ「{name}」を作成しました"
+        case wev.FacilitatorPosted(group=name, staff_id=sid):
+            text = f"{d.staff_name(sid)}が「{name}」のファシリテーターになりました"
+        case wev.MemberPosted(group=name, participant_id=pid):
+            text = f"{who(pid)}が「{name}」に入りました"
+        case wev.GroupClosed(group=name, unheard=unheard):
+            text = f"グループ「{name}」を終了しました" + (
+                f"(発言の機会がなかった方 {unheard}名)" if unheard else ""
+            )
         case mev.IncidentRecorded(kind=kind):
             text = f"事故・トラブルが記録されました({IncidentKind(kind).label})"
         case _ if not view.moderates:

@@ -1,6 +1,6 @@
 """What one role sees of one meetup: its live state, the names to show, and the staffing."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
@@ -11,13 +11,15 @@ from console.live.models import EventRow, Meetup
 from console.moderation import events as moderation_events
 from console.moderation.models import Block
 from console.schedule.compliance import OnDuty, Rule, check_staffing, unmet_periods, unmet_since
+from console.schedule.plans import experienced_staff
 from console.security.models import Staff
 from console.security.permissions import Action, allowed
 from console.security.roles import Qualification, Role
 from console.session.models import Participant
 from console.session.state import LiveState
-from console.session.vocab import Space
+from console.session.vocab import MeetupKind, Post, Space, posts_of, spaces_of
 from console.store.columns import utcnow
+from console.workshop.queries import facilitations, fitness
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class Directory:
     past_warnings: dict[int, int]  # participant -> warnings in other meetups
     blocked: frozenset[int]
     block_pending: frozenset[int] = frozenset()  # forced out, no block decision yet
+    experienced: frozenset[int] = frozenset()  # staff experienced in hikikomori support
+    facilitations: dict[int, int] = field(default_factory=dict)  # workshops before this one
 
     @classmethod
     def load(cls, db: Session, meetup_id: int) -> "Directory":
@@ -55,6 +59,8 @@ class Directory:
             past_warnings=past,
             blocked=frozenset(blocked),
             block_pending=care.pending_block_participants(db),
+            experienced=experienced_staff(db),
+            facilitations=facilitations(db, except_meetup=meetup_id),
         )
 
     def staff_name(self, staff_id: int | None) -> str:
@@ -82,6 +88,19 @@ class View:
     state: LiveState
     role: str
     directory: Directory
+
+    @property
+    def kind(self) -> MeetupKind:
+        return MeetupKind.parse(self.meetup.kind) or MeetupKind.METAVERSE
+
+    @property
+    def spaces(self) -> tuple[Space, ...]:
+        """This kind of meetup's spaces (a family class: lecture, workshop, consultation)."""
+        return spaces_of(self.meetup.kind)
+
+    @property
+    def posts(self) -> tuple[Post, ...]:
+        return posts_of(self.meetup.kind)
 
     @property
     def names(self) -> bool:
@@ -121,17 +140,32 @@ class View:
 
     def _roster(self, duties) -> list[OnDuty]:
         roster = []
-        for staff_id, post in duties:
+        for staff_id, post in self._posted(duties):
             staff = self.directory.staff.get(staff_id)
             if staff is not None:
-                roster.append(
-                    OnDuty(staff_id, staff.role, self.directory.qualified(staff_id), post)
-                )
+                qualified = self.directory.qualified(staff_id)
+                experienced = staff_id in self.directory.experienced
+                roster.append(OnDuty(staff_id, staff.role, qualified, post, experienced))
         return roster
+
+    def _groups(self) -> int | list[str] | None:
+        """A family class's groups: the open workshop groups by name, or (before any is made)
+        the number planned."""
+        if self.meetup.kind != MeetupKind.FAMILY_CLASS:
+            return None
+        return [g.name for g in self.state.open_groups()] or (self.meetup.groups or 1)
+
+    def _posted(self, duties):
+        """Who is where; a facilitator leading a workshop group is posted to that group."""
+        if self.meetup.kind != MeetupKind.FAMILY_CLASS:
+            return duties
+        return [
+            (sid, group.name if (group := self.state.led_by(sid)) else post) for sid, post in duties
+        ]
 
     def compliance(self) -> list[tuple[Rule, object]]:
         """Each staffing rule of this kind of meetup, and since when it is unmet (or None)."""
-        groups = self.meetup.groups if self.meetup.kind == "family_class" else None
+        groups = self._groups()
         now = [(d.staff_id, d.post) for d in self.state.on_duty.values()]
         rules = check_staffing(self.meetup.kind, self._roster(now), groups=groups)
         snapshots = [
@@ -151,7 +185,7 @@ class View:
 
     def unmet_periods(self) -> dict[str, list[tuple[datetime, datetime]]]:
         """When each staffing rule was unmet between doors-open and the close (or now)."""
-        groups = self.meetup.groups if self.meetup.kind == "family_class" else None
+        groups = self._groups()
         opened = self.state.opened_at
         if opened is None:
             return {}
@@ -160,6 +194,32 @@ class View:
             for at, d in self._rosters()
         ]
         return unmet_periods(snapshots, until=self.state.closed_at or utcnow())
+
+    def workshop(self) -> list[dict]:
+        """The workshop groups as the panel shows them: facilitator (with a warning when they
+        lack the spec's requirements), members with whether they have spoken."""
+        shown = []
+        for group in self.state.groups.values():
+            lead = self.directory.staff.get(group.facilitator) if group.facilitator else None
+            fit = fitness(lead, self.directory.facilitations.get(lead.id, 0)) if lead else None
+            members = [
+                {
+                    "id": pid,
+                    "name": self.directory.participant_name(pid) if self.names else "参加者",
+                    "spoke": pid in group.spoke,
+                    "present": pid in self.state.present,
+                }
+                for pid in group.members
+            ]
+            shown.append({"group": group, "lead": lead, "fitness": fit, "members": members})
+        return shown
+
+    def facilitators_on_duty(self) -> list[Staff]:
+        people = [self.directory.staff.get(sid) for sid in self.state.on_duty]
+        return [s for s in people if s is not None and s.role == Role.FACILITATOR]
+
+    def may_tick(self, staff_id: int, group) -> bool:
+        return self.role == Role.MANAGER or group.facilitator == staff_id
 
     def counsellors_present(self) -> tuple[int, int]:
         """Counsellors on duty at any time in this meetup, and the qualified among them."""

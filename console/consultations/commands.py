@@ -23,6 +23,7 @@ from console.live.events import Body, Recorded
 from console.live.models import Meetup
 from console.security.models import Staff
 from console.security.permissions import Action
+from console.session.commands.attendance import check_space
 from console.session.models import Participant
 from console.session.state import LiveState
 from console.session.vocab import AgeBracket, Gender, Space
@@ -118,6 +119,7 @@ def end(form: Mapping[str, str], actor: Staff) -> Decide:
         in_room = state.rooms.get(room)
         if in_room is None:
             raise Refused(f"個別相談室{room}では相談は行われていません。")
+        check_space(db, state, to_space)
 
         def ended(db: Session, event: Recorded, before: LiveState) -> None:
             record = db.get(ConsultationRecord, in_room.record_id)

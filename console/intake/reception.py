@@ -16,8 +16,8 @@ from console.intake.queries import ADMITTED, checked_for
 from console.intake.towns import district_of
 from console.intake.vocab import ApplicantKind, ApplicationStatus, Channel
 from console.live.models import Meetup
-from console.session.models import Participant, code_lookup
-from console.session.vocab import AgeBracket
+from console.session.models import FamilyMember, Participant, code_lookup
+from console.session.vocab import AgeBracket, Relation
 from console.store.columns import utcnow
 
 
@@ -57,6 +57,9 @@ def participant_code(db: Session, person: Person) -> str:
     )
     db.add(participant)
     db.flush()
+    if person.kind == ApplicantKind.FAMILY:  # counted as family, never as a 当事者
+        relation = Relation.of_text(data.relation)
+        db.add(FamilyMember(participant_id=participant.id, relation=relation))
     person.participant_id = participant.id
     db.add(person)
     return code

@@ -15,6 +15,7 @@ from console.live.models import Meetup
 from console.security.auth import guarded
 from console.security.models import AuditEntry
 from console.security.permissions import Action
+from console.session.vocab import spaces_of
 from console.store.db import transaction
 
 
@@ -59,16 +60,17 @@ async def _enter(request: Request, meetup_id: int, find_code) -> Response:
             meetup = db.get(Meetup, meetup_id)
             if meetup is None:
                 raise Refused("開催回が見つかりません。", status=404)
-            return find_code(db, meetup, form, staff.id)
+            # Arrivals go to the kind's first space (対話交流スペース, 講義).
+            return find_code(db, meetup, form, staff.id), spaces_of(meetup.kind)[0]
 
     try:
-        participant_code = await run_in_threadpool(code)
+        participant_code, space = await run_in_threadpool(code)
         appended = await execute(
             request.app.state.hub,
             meetup_id=meetup_id,
             actor=staff,
             name="enter",
-            form={"participant_code": participant_code, "space": "exchange"},
+            form={"participant_code": participant_code, "space": space},
             command_id=form.get("command_id", ""),
         )
     except Refused as refused:

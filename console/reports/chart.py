@@ -4,6 +4,7 @@ Readable without colour: every band carries its space's name and its peak in tex
 are black on white, and hour lines are labelled. The same markup goes to the page and the PDF.
 """
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from markupsafe import Markup
@@ -15,13 +16,15 @@ from console.settings import TZ
 WIDTH, LABEL, RIGHT, BAND, GAP, AXIS = 720, 150, 24, 46, 10, 24
 
 
-def timeline_svg(timeline: dict[str, list[int]], start: datetime) -> Markup:
+def timeline_svg(
+    timeline: dict[str, list[int]], start: datetime, spaces: Sequence[Space] = tuple(Space)
+) -> Markup:
     marks = max((len(series) for series in timeline.values()), default=0)
     plot = WIDTH - LABEL - RIGHT
     step = plot / max(1, marks - 1)
     top = max((max(series, default=0) for series in timeline.values()), default=0) or 1
     bands = []
-    for index, space in enumerate(Space):
+    for index, space in enumerate(spaces):
         series = timeline.get(space, [0] * marks)
         y0 = index * (BAND + GAP)
         base = y0 + BAND

@@ -25,7 +25,8 @@ from console.moderation.vocab import IncidentKind
 from console.security.roles import Qualification, Role
 from console.session import events as ev
 from console.session.state import effective_at
-from console.session.vocab import Space
+from console.session.vocab import Mark, Space
+from console.workshop import events as wev
 
 SPACES = tuple(Space)
 UNRECORDED_TOPIC = "未記入"
@@ -56,7 +57,14 @@ class SessionFigures:
     seconds: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SPACES, 0))
     # People present in each space at every whole minute from doors to the planned end.
     timeline: dict[str, list[int]] = field(default_factory=dict)
-    consultations: int = 0
+    consultations: int = 0  # consultations started
+    requests: int = 0  # consultation requests received (個別相談受付件数), started or not
+    listening: set[int] = field(default_factory=set)  # marked 聞くだけ at some time
+    # Who was on duty where, at every change from the doors on: (time, ((staff, post), ...)).
+    rosters: list = field(default_factory=list)
+    opened_at: datetime | None = None
+    closed_at: datetime | None = None
+    groups: list[str] = field(default_factory=list)  # a family class's workshop groups
     topics: Counter = field(default_factory=Counter)  # topic label -> consultations
     handoffs: int = 0
     on_duty: dict[str, set[int]] = field(default_factory=lambda: {r: set() for r in Role})
@@ -87,16 +95,28 @@ class SessionFigures:
                 value = {k: sorted(v) for k, v in sorted(value.items())}
             elif name == "report_notes":
                 value = [(at.isoformat(), text) for at, text in value]
+            elif name == "rosters":
+                value = [(at.isoformat(), [list(d) for d in duties]) for at, duties in value]
             data[name] = value
         return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "SessionFigures":
         data = json.loads(text)
-        for name in ("participants", "late_joiners", "forced_out", "qualified_counsellors"):
-            data[name] = set(data[name])
-        for name in ("doors_at", "ends_at", "peak_at"):
-            data[name] = datetime.fromisoformat(data[name]) if data[name] else None
+        for name in (
+            "participants",
+            "late_joiners",
+            "forced_out",
+            "qualified_counsellors",
+            "listening",
+        ):
+            data[name] = set(data.get(name, ()))
+        for name in ("doors_at", "ends_at", "peak_at", "opened_at", "closed_at"):
+            data[name] = datetime.fromisoformat(data[name]) if data.get(name) else None
+        data["rosters"] = [
+            (datetime.fromisoformat(at), tuple((sid, post) for sid, post in duties))
+            for at, duties in data.get("rosters", ())
+        ]
         for name in ("visitors", "on_duty"):
             data[name] = {k: set(v) for k, v in data[name].items()}
         for name in ("topics", "incidents"):
@@ -124,6 +144,7 @@ def session_figures(
 ) -> SessionFigures:
     f = SessionFigures(meetup_id=meetup_id, doors_at=doors_at, ends_at=ends_at)
     where: dict[int, tuple[str, datetime]] = {}  # participant -> (space, since)
+    duty: dict[int, str] = {}  # staff on duty -> post
     intervals: list[tuple[str, datetime, datetime]] = []
     topic_of: dict[int, str] = {}  # consultation record -> its last saved topic
 
@@ -150,6 +171,12 @@ def session_figures(
                     f.peak, f.peak_at = len(where), at
             case ev.ParticipantMoved(participant_id=pid, to_space=space):
                 put(pid, space, at)
+            case cev.ConsultationRequested():
+                f.requests += 1
+            case wev.GroupOpened(group=name):
+                f.groups.append(name)
+            case ev.ParticipantMarked(participant_id=pid, mark=Mark.LISTENING):
+                f.listening.add(pid)
             case cev.ConsultationStarted(participant_id=pid):
                 f.consultations += 1
                 topic_of.setdefault(body.record_id, UNRECORDED_TOPIC)
@@ -163,15 +190,28 @@ def session_figures(
                 f.forced_out.add(pid)
                 if pid in where:
                     close(pid, at)
+            case ev.DoorsOpened() | ev.MeetupStarted():
+                f.opened_at = f.opened_at or effective_at(event)
             case ev.MeetupClosed():
                 f.closed = True
+                f.closed_at = effective_at(event)
                 for pid in list(where):
                     close(pid, effective_at(event))
+                duty.clear()
+                f.rosters.append((at, ()))
             case cev.ConsultationRecordSaved(record_id=rid, topic=topic):
                 topic_of[rid] = topic or UNRECORDED_TOPIC
             case cev.HandoffConfirmed() | cev.PhoneHandoffRecorded():
                 f.handoffs += 1
-            case ev.StaffOnDuty(staff_id=sid):
+            case ev.StaffPostChanged(staff_id=sid, post=post):
+                duty[sid] = post
+                f.rosters.append((at, tuple(sorted(duty.items()))))
+            case ev.StaffOffDuty(staff_id=sid):
+                duty.pop(sid, None)
+                f.rosters.append((at, tuple(sorted(duty.items()))))
+            case ev.StaffOnDuty(staff_id=sid, post=post):
+                duty[sid] = post
+                f.rosters.append((at, tuple(sorted(duty.items()))))
                 info = staff.get(sid)
                 if info is not None:
                     f.on_duty[info.role].add(sid)

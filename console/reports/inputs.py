@@ -17,8 +17,9 @@ from console.live.models import Meetup
 from console.reports.figures import SessionFigures, StaffInfo, session_figures
 from console.reports.kept import disposed
 from console.reports.models import FiguresCache
+from console.schedule import plans
 from console.security.models import Staff
-from console.session.models import Participant
+from console.session.models import FamilyMember, Participant
 from console.session.vocab import AgeBracket, MeetupKind, MeetupStatus
 from console.settings import TZ
 from console.store.columns import utcnow
@@ -71,7 +72,8 @@ def keep_figures(engine, meetup_id: int) -> None:
 
 
 def roster_key(staff: Mapping[int, StaffInfo]) -> str:
-    text = json.dumps(sorted((k, v.role, v.qualification) for k, v in staff.items()))
+    # The figures' version leads the key: figures kept by an older version are computed again.
+    text = json.dumps(["v2", *sorted((k, v.role, v.qualification) for k, v in staff.items())])
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -90,6 +92,17 @@ def attributes(db: Session, participant_ids: Iterable[int]) -> dict[int, tuple[s
         query = select(Participant.id, Participant.age_bracket, Participant.district)
         for pid, age, district in db.exec(query.where(col(Participant.id).in_(chunk))):
             found[pid] = (age, district)
+    return found
+
+
+def relations(db: Session, participant_ids: Iterable[int]) -> dict[int, str]:
+    """participant id -> relation, for the participants who take part as family members."""
+    ids = sorted(set(participant_ids))
+    found: dict[int, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = select(FamilyMember).where(col(FamilyMember.participant_id).in_(chunk))
+        found.update((m.participant_id, m.relation) for m in db.exec(query))
     return found
 
 
@@ -131,3 +144,17 @@ def applicants(db: Session, meetups: Iterable[Meetup]) -> dict[int, dict[int, tu
         age = unseal(person).age_on(meetup.date)
         found[meetup.id][person.id] = (AgeBracket.of_age(age), person.district)
     return found
+
+
+def class_info(
+    db: Session, meetups: Iterable[Meetup], figures: Mapping[int, SessionFigures]
+) -> dict[int, tuple[str, str, tuple[str, ...]]]:
+    """meetup id -> (lecturer, theme, workshop groups) of each family class."""
+    classes = [m for m in meetups if m.kind == MeetupKind.FAMILY_CLASS]
+    found = plans.plans_of(db, (m.id for m in classes))
+    info = {}
+    for m in classes:
+        plan = found.get(m.id)
+        groups = tuple(figures[m.id].groups) if m.id in figures else ()
+        info[m.id] = (plan.lecturer if plan else "", plan.theme if plan else "", groups)
+    return info

@@ -1,12 +1,13 @@
 """The tables every report is made of, from one or more columns of session figures."""
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from console import settings
-from console.reports.documents import Row, Table
+from console.reports.documents import NONE, Row, Table
 from console.reports.figures import UNRECORDED_TOPIC, SessionFigures
 from console.security.roles import Role
-from console.session.vocab import AgeBracket, District, Space
+from console.session.vocab import AgeBracket, District, MeetupKind, Relation, spaces_of
 
 Measure = Callable[[Sequence[SessionFigures]], int | str]
 """A row's figure for one or more sessions (one session's column, the month, the year)."""
@@ -34,17 +35,51 @@ def _topics(figs: Sequence[SessionFigures]) -> list[str]:
     return [t for t in order if t in seen] + sorted(seen - set(order))
 
 
+@dataclass(frozen=True)
+class Context:
+    """What a service's tables need besides the figures: participants' attributes (age
+    bracket, district), family members' relations, applicants per meetup, and a family class's
+    lecturer, theme and groups per meetup."""
+
+    attrs: Mapping[int, tuple[str, str]]
+    relations: Mapping[int, str] = field(default_factory=dict)
+    applicants: Mapping[int, Mapping[int, tuple[str, str]]] | None = None
+    classes: Mapping[int, tuple[str, str, tuple[str, ...]]] = field(default_factory=dict)
+
+
+def _people(kind: str, relations: Mapping[int, str]) -> Callable[[SessionFigures], set[int]]:
+    """Who counts as a 当事者 in this service: nobody in a family class (its participants are
+    family members), and elsewhere everyone not known as a family member."""
+    if kind == MeetupKind.FAMILY_CLASS:
+        return lambda f: set()
+    return lambda f: {p for p in f.participants if p not in relations}
+
+
+def _family(kind: str, relations: Mapping[int, str]) -> Callable[[SessionFigures], set[int]]:
+    if kind == MeetupKind.FAMILY_CLASS:
+        return lambda f: set(f.participants)
+    return lambda f: {p for p in f.participants if p in relations}
+
+
 def sections(
     columns: Sequence[Sequence[SessionFigures]],
     headings: tuple[str, ...],
     attrs: Mapping[int, tuple[str, str]],
     *,
-    applicants: Mapping[int, Mapping[int, tuple[str, str]]] | None = None,
+    kind: str = MeetupKind.METAVERSE,
+    context: Context | None = None,
 ) -> tuple[Table, ...]:
-    """The report's tables; each column of figures is one session or a span of sessions.
-    `applicants` (meetup id -> {person id: (age bracket, district)}) adds the applicants' rows
-    and tables (the monthly report; a person counts once per column)."""
+    """One service's tables; each column of figures is one session or a span of sessions.
+    With `context.applicants` (meetup id -> {person id: (age bracket, district)}) the
+    applicants' rows and tables are added (the monthly report; a person counts once per
+    column). Only the rows that mean something for the service are made: a family class has
+    no 交流スペース and no 当事者; a metaverse session counts its listeners (聞くだけ)."""
+    context = context or Context(attrs)
+    applicants = context.applicants
     everything = [f for figs in columns for f in figs]
+    selves = _people(kind, context.relations)
+    family = _family(kind, context.relations)
+    is_family_class = kind == MeetupKind.FAMILY_CLASS
 
     def applied(figs: Sequence[SessionFigures]) -> dict[int, tuple[str, str]]:
         people: dict[int, tuple[str, str]] = {}
@@ -55,23 +90,40 @@ def sections(
     def applicants_with(index: int, value: str) -> Measure:
         return lambda figs: sum(1 for a in applied(figs).values() if a[index] == value)
 
-    def with_attr(index: int, value: str) -> Measure:
+    def with_attr(index: int, value: str, among=selves) -> Measure:
         return lambda figs: _union(
             figs,
-            lambda f: {p for p in f.participants if attrs.get(p, ("unknown",) * 2)[index] == value},
+            lambda f: {p for p in among(f) if attrs.get(p, ("unknown",) * 2)[index] == value},
         )
 
     participation: list[tuple[str, Measure, bool]] = []
     if applicants is not None:
         participation.append(("申込人数(実人数)", lambda figs: len(applied(figs)), True))
+    if is_family_class:
+        participation.append(
+            ("参加人数(家族・実人数)", lambda figs: _union(figs, lambda f: f.participants), True)
+        )
+    else:
+        participation += [
+            ("参加人数(実人数)", lambda figs: _union(figs, lambda f: f.participants), True),
+            ("うち当事者", lambda figs: _union(figs, selves), True),
+            ("うち家族", lambda figs: _union(figs, family), True),
+        ]
+    if kind == MeetupKind.METAVERSE:
+        participation.append(
+            (
+                "うち聞くだけ(交流を希望しない)",
+                lambda figs: _union(figs, lambda f: f.listening),
+                True,
+            )
+        )
     participation += [
-        ("参加人数(実人数)", lambda figs: _union(figs, lambda f: f.participants), True),
         ("うち途中参加", lambda figs: _union(figs, lambda f: f.late_joiners), True),
         ("延べ参加人数", lambda figs: sum(len(f.participants) for f in figs), True),
         ("最大同時参加人数", lambda figs: max((f.peak for f in figs), default=0), True),
     ]
     spaces: list[tuple[str, Measure, bool]] = []
-    for space in Space:
+    for space in spaces_of(kind):
         spaces.append(
             (
                 f"{space.label} 利用者数(人)",
@@ -87,7 +139,8 @@ def sections(
             )
         )
     consultations: list[tuple[str, Measure, bool]] = [
-        ("個別相談受付件数", lambda figs: sum(f.consultations for f in figs), True),
+        ("個別相談受付件数", lambda figs: sum(f.requests for f in figs), True),
+        ("個別相談実施件数", lambda figs: sum(f.consultations for f in figs), True),
     ]
     for topic in _topics(everything):
         consultations.append(
@@ -132,6 +185,16 @@ def sections(
         )
     ages = [(bracket.label, with_attr(0, bracket.value), True) for bracket in AgeBracket]
     districts = [(d.label, with_attr(1, d.value), True) for d in District]
+    if is_family_class:
+        districts = [(d.label, with_attr(1, d.value, family), True) for d in District]
+
+    def with_relation(relation: str) -> Measure:
+        return lambda figs: _union(
+            figs,
+            lambda f: {p for p in family(f) if context.relations.get(p, "unknown") == relation},
+        )
+
+    relations = [(r.label, with_relation(r.value), True) for r in Relation]
     applicant_tables = ()
     if applicants is not None:
         applicant_tables = (
@@ -150,22 +213,44 @@ def sections(
                 note="申込者の住所の町名から地区を判定した(区外・不明を含む)。",
             ),
         )
+    if is_family_class:
+        people_tables: tuple[Table, ...] = (
+            Table(
+                "relations",
+                "参加者の続柄(当事者との関係)",
+                headings,
+                _rows(relations, columns),
+                note="家族教室の参加者はすべてご家族として数え、当事者には数えない。",
+            ),
+            Table(
+                "districts",
+                "参加者の属性(地区)",
+                headings,
+                _rows(districts, columns),
+                note="参加者(実人数)の登録情報による。",
+            ),
+            Table("class", "講義・グループワーク", headings, _class_rows(columns, context)),
+        )
+    else:
+        people_tables = (
+            Table(
+                "ages",
+                "参加者(当事者)の属性(年代)",
+                headings,
+                _rows(ages, columns),
+                note="当事者(実人数)の登録情報による。ご家族は数えない。",
+            ),
+            Table(
+                "districts",
+                "参加者(当事者)の属性(地区)",
+                headings,
+                _rows(districts, columns),
+                note="当事者(実人数)の登録情報による。ご家族は数えない。",
+            ),
+        )
     return (
         Table("participation", "参加状況", headings, _rows(participation, columns)),
-        Table(
-            "ages",
-            "参加者の属性(年代)",
-            headings,
-            _rows(ages, columns),
-            note="参加者(実人数)の登録情報による。",
-        ),
-        Table(
-            "districts",
-            "参加者の属性(地区)",
-            headings,
-            _rows(districts, columns),
-            note="参加者(実人数)の登録情報による。",
-        ),
+        *people_tables,
         *applicant_tables,
         Table(
             "spaces",
@@ -174,7 +259,13 @@ def sections(
             _rows(spaces, columns),
             note="利用者数は各回の実人数の合計。滞在時間は入室・移動・退室の記録から算出。",
         ),
-        Table("consultations", "個別相談", headings, _rows(consultations, columns)),
+        Table(
+            "consultations",
+            "個別相談",
+            headings,
+            _rows(consultations, columns),
+            note="受付件数は相談希望の記録の数(取り下げ・未実施を含む)。実施件数は相談室で始まった数。",
+        ),
         Table(
             "staffing",
             "従事者",
@@ -185,3 +276,27 @@ def sections(
         ),
         Table("safety", "利用規約違反・トラブル等", headings, _rows(safety, columns)),
     )
+
+
+def _class_rows(columns: Sequence[Sequence[SessionFigures]], context: Context) -> tuple[Row, ...]:
+    """A family class's lecturer, theme and workshop groups (spec 6(4)③): the names for one
+    session, the number of sessions and groups for a span."""
+
+    def part(index: int) -> Callable[[Sequence[SessionFigures]], int | str]:
+        def measure(figs: Sequence[SessionFigures]) -> int | str:
+            found = [context.classes.get(f.meetup_id, ("", "", ()))[index] for f in figs]
+            if len(figs) == 1:
+                value = found[0]
+                return "・".join(value) if isinstance(value, tuple) else (value or NONE)
+            if index == 2:
+                return sum(len(v) for v in found)
+            return sum(1 for v in found if v)
+
+        return measure
+
+    spec = [
+        ("講師", part(0), False),
+        ("テーマ・内容", part(1), False),
+        ("グループワークのグループ", part(2), False),
+    ]
+    return _rows(spec, columns)

@@ -5,6 +5,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
@@ -16,7 +17,7 @@ from console.core.errors import Refused
 from console.core.pages import page, refuse, result
 from console.core.templating import jst_date
 from console.live.models import Meetup
-from console.schedule import duedates, jobs
+from console.schedule import duedates, jobs, plans, rules
 from console.security.auth import guarded
 from console.security.permissions import Action
 from console.session.vocab import MeetupKind
@@ -56,8 +57,8 @@ def _clock(form, name: str, label: str, default: str, day: dt.date) -> datetime:
     return datetime.combine(day, found, tzinfo=TZ)
 
 
-def parse(form, *, today: dt.date) -> tuple[Meetup, list[str]]:
-    """A new meetup from the form, and the warnings to show with it. Refused when invalid."""
+def parse(form, *, today: dt.date) -> Meetup:
+    """A new meetup from the form. Refused when invalid."""
     kind = MeetupKind.parse(form.get("kind") or "metaverse")
     if kind is None:
         raise Refused("開催の種類の選択肢が正しくありません。")
@@ -76,11 +77,6 @@ def parse(form, *, today: dt.date) -> tuple[Meetup, list[str]]:
         raise Refused("終了時刻は開始時刻より後にしてください。")
     if doors > start:
         raise Refused("入室開始時刻は開始時刻と同じか、それより前にしてください。")
-    hours = (end - start).total_seconds() / 3600
-    if rules.hours and not rules.hours[0] <= hours <= rules.hours[1]:
-        raise Refused(
-            f"{kind.label}は{rules.hours[0]:g}〜{rules.hours[1]:g}時間で設定してください(現在{hours:g}時間)。"
-        )
     rooms = forms.number(form.get("rooms") or "2", low=1, high=10)
     if rooms is None:
         raise Refused("個別相談室の数は1〜10で入力してください。")
@@ -89,11 +85,6 @@ def parse(form, *, today: dt.date) -> tuple[Meetup, list[str]]:
         groups = forms.number(form.get("groups") or "1", low=1, high=6)
         if groups is None:
             raise Refused("グループの数は1〜6で入力してください。")
-    warnings = []
-    if rules.lead_days and day < today + timedelta(days=rules.lead_days):
-        warnings.append(f"{kind.label}の日程は2か月以上前に確定する必要があります(仕様6(3)①)。")
-    if day.month not in rules.months:
-        warnings.append(f"{kind.label}は例年{rules.months[0]}月〜{rules.months[-1]}月の開催です。")
     meetup = Meetup(
         date=day,
         kind=kind,
@@ -103,7 +94,7 @@ def parse(form, *, today: dt.date) -> tuple[Meetup, list[str]]:
         rooms=rooms,
         groups=groups,
     )
-    return meetup, warnings
+    return meetup
 
 
 def _overlap(db: Session, meetup: Meetup) -> Meetup | None:
@@ -117,8 +108,23 @@ def _overlap(db: Session, meetup: Meetup) -> Meetup | None:
     ).first()
 
 
-def _create(engine, meetup: Meetup) -> Meetup:
+def _planned(meetup: Meetup) -> rules.Planned:
+    return rules.Planned(
+        meetup.kind, meetup.date, meetup.doors_at, meetup.starts_at, meetup.ends_at
+    )
+
+
+def _create(engine, meetup: Meetup, form, *, today: dt.date) -> Meetup:
+    plan = plans.parse_plan(form, meetup.kind)
+    reason = forms.text(
+        form, "exception_reason", label="ルールを外れる理由", max_len=300, required=False
+    )
     with transaction(engine) as db:
+        same_kind = db.exec(select(Meetup).where(Meetup.kind == meetup.kind))
+        found = rules.breaches(_planned(meetup), map(_planned, same_kind), today=today)
+        refusal = rules.refusal(found, reason)
+        if refusal is not None:
+            raise Refused(refusal)
         clash = _overlap(db, meetup)
         if clash is not None:
             raise Refused(
@@ -127,6 +133,9 @@ def _create(engine, meetup: Meetup) -> Meetup:
             )
         db.add(meetup)
         db.flush()
+        plan.meetup_id = meetup.id
+        plan.exceptions = rules.exceptions_text(found, reason)
+        db.add(plan)
         return meetup
 
 
@@ -134,32 +143,46 @@ def _create(engine, meetup: Meetup) -> Meetup:
 async def create(request: Request) -> Response:
     form = await request.form()
     try:
-        meetup, warnings = parse(form, today=datetime.now(TZ).date())
-        meetup = await run_in_threadpool(_create, request.app.state.engine, meetup)
+        today = datetime.now(TZ).date()
+        meetup = parse(form, today=today)
+        meetup = await run_in_threadpool(
+            partial(_create, request.app.state.engine, meetup, form, today=today)
+        )
     except Refused as refused:
         return refuse(request, refused.message, refused.status)
     jobs.schedule(request.app.state.scheduler, meetup)
     await jobs.catch_up(meetup_id=meetup.id)  # a same-day session whose doors time has passed
     message = f"{jst_date(meetup.date)}の{MeetupKind(meetup.kind).label}を作成しました。"
-    response = result(request, " ".join([message, *warnings]))
-    if not warnings:
-        response.headers["HX-Redirect"] = f"/schedule?month={meetup.date:%Y-%m}"
+    response = result(request, message)
+    response.headers["HX-Redirect"] = f"/schedule?month={meetup.date:%Y-%m}"
     return response
 
 
 def year_check(meetups: list[Meetup], fy: int) -> list[str]:
     """Where the fiscal year falls short of the spec's counts (Japanese, one line each)."""
     notes = []
-    for kind, rules in RULES.items():
+    for kind, kind_rules in RULES.items():
         held = [m for m in meetups if m.kind == kind and fiscal_year(m.date) == fy]
-        if len(held) < rules.per_year:
-            notes.append(f"{kind.label}: {len(held)}回(年{rules.per_year}回必要)")
+        if len(held) < kind_rules.per_year:
+            notes.append(f"{kind.label}: {len(held)}回(年{kind_rules.per_year}回必要)")
         if kind == MeetupKind.IN_PERSON:
             months = {m.date.month for m in held}
             missing = [f"{m}月" for m in AUG_TO_MAR if m not in months]
             if missing:
                 notes.append(f"{kind.label}: 開催のない月 {'・'.join(missing)}(8月から毎月)")
     return notes
+
+
+def weekend_count(meetups: list[Meetup], kind: str, fy: int) -> int:
+    """Sessions of `kind` in the fiscal year on a Saturday, Sunday or public holiday (spec
+    6(4)①: family classes on such days are encouraged)."""
+    return sum(
+        1
+        for m in meetups
+        if m.kind == kind
+        and fiscal_year(m.date) == fy
+        and (m.date.weekday() >= 5 or duedates.is_public_holiday(m.date))
+    )
 
 
 @guarded(Action.VIEW_DASHBOARD)
@@ -177,9 +200,10 @@ async def view(request: Request) -> Response:
         with Session(request.app.state.engine) as db:
             start, end = dt.date(fy, 4, 1), dt.date(fy + 1, 3, 31)
             query = select(Meetup).where(Meetup.date >= start, Meetup.date <= end)
-            return list(db.exec(query.order_by(col(Meetup.starts_at))))
+            found = list(db.exec(query.order_by(col(Meetup.starts_at))))
+            return found, plans.plans_of(db, (m.id for m in found))
 
-    meetups = await run_in_threadpool(read)
+    meetups, meetup_plans = await run_in_threadpool(read)
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     by_day: dict[dt.date, list[Meetup]] = {}
     for m in meetups:
@@ -197,6 +221,11 @@ async def view(request: Request) -> Response:
         following=following,
         fy=fy,
         shortfalls=year_check(meetups, fy),
+        plans=meetup_plans,
+        family_weekends=weekend_count(meetups, MeetupKind.FAMILY_CLASS, fy),
+        family_total=sum(
+            1 for m in meetups if m.kind == MeetupKind.FAMILY_CLASS and fiscal_year(m.date) == fy
+        ),
         due_dates=duedates.fiscal_year_due_dates(fy),
         next_report=duedates.next_report(today),
         rules=RULES,

@@ -3,7 +3,8 @@
 Spec 6(1)①カ and 7(1) (metaverse), 6(3)① (in-person drop-in), 6(4)③⑥ (family class):
 
 - `metaverse`: ≥3 counsellors on duty, ≥2 of them qualified; ≥1 facilitator posted in the
-  exchange space; a manager on duty; a support staff member on duty.
+  exchange space; a manager on duty, qualified and experienced in supporting people in
+  hikikomori (spec 7(2)); a support staff member on duty.
 - `in_person`: ≥2 qualified counsellors on duty.
 - `family_class`: ≥2 counsellors on duty, ≥1 of them qualified; a facilitator for every group.
 
@@ -32,6 +33,7 @@ class OnDuty:
     role: str
     qualified: bool = False
     post: str = Post.OVERALL.value
+    experienced: bool = False  # experience supporting people in hikikomori (spec 7(2))
 
     def __post_init__(self) -> None:
         if Role.parse(self.role) is None:
@@ -68,6 +70,13 @@ def _count(
 
 def _at_least(code: str, what: str, count: int, minimum: int) -> Rule:
     return Rule(code, f"{what}{minimum}名以上(現在{count}名)", count >= minimum)
+
+
+def _manager_fit(roster: list[OnDuty]) -> Rule:
+    managers = [d for d in roster if d.role == Role.MANAGER]
+    fit = [d for d in managers if d.qualified and d.experienced]
+    what = "管理者が資格とひきこもり支援の経験を持つ(仕様7(2))"
+    return Rule("manager_requirements", what, bool(fit) or not managers)
 
 
 def _group_facilitators(roster: list[OnDuty], groups: int | Sequence[str]) -> Rule:
@@ -115,6 +124,7 @@ def check_staffing(
             _at_least("qualified_counsellors", "うち専門相談員", qualified, 2),
             _at_least("exchange_facilitator", "交流スペースにファシリテーター", in_exchange, 1),
             _at_least("manager", "管理者", _count(roster, Role.MANAGER), 1),
+            _manager_fit(roster),
             _at_least("support", "支援員", _count(roster, Role.SUPPORT), 1),
         ]
     if kind == "in_person":

@@ -63,6 +63,9 @@ class Action(StrEnum):
     VIEW_DISPOSAL = "view_disposal"
     PREPARE_DISPOSAL = "prepare_disposal"
     APPROVE_DISPOSAL = "approve_disposal"
+    MANAGE_WORKSHOP = "manage_workshop"
+    RECORD_TURN = "record_turn"
+    EDIT_STAFF_EXPERIENCE = "edit_staff_experience"
 
 
 M, F, C, S, W = Role.MANAGER, Role.FACILITATOR, Role.COUNSELLOR, Role.SUPPORT, Role.WARD
@@ -148,6 +151,12 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_DISPOSAL: frozenset({M, W}),
     Action.PREPARE_DISPOSAL: frozenset({M}),
     Action.APPROVE_DISPOSAL: frozenset({W}),
+    # A family class's workshop (spec 6(4)⑥): the manager and facilitators make the groups and
+    # post people; a group's facilitator ticks who has spoken (the manager may stand in).
+    Action.MANAGE_WORKSHOP: frozenset({M, F}),
+    Action.RECORD_TURN: frozenset({M, F}),
+    # The staff's experience on record (spec 7(2), 6(4)⑥): the manager keeps it.
+    Action.EDIT_STAFF_EXPERIENCE: frozenset({M}),
 }
 
 

@@ -31,6 +31,14 @@ class Participant(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
 
+class FamilyMember(SQLModel, table=True):
+    """A participant who takes part as a family member of a person in withdrawal (家族教室),
+    with their relation (a `Relation` value). Reports never count a family member as a 当事者."""
+
+    participant_id: int = Field(foreign_key="participant.id", primary_key=True)
+    relation: str = Field(default="unknown", max_length=16)
+
+
 def code_lookup(code: str):
     """A query for the participant with this code (through its blind index)."""
     return select(Participant).where(

@@ -12,34 +12,39 @@ from console.core.pages import page, refuse, result
 from console.security.auth import guarded
 from console.security.models import AuditEntry
 from console.security.permissions import Action
-from console.session.models import Participant
-from console.session.vocab import AgeBracket, District, Gender
+from console.session.models import FamilyMember, Participant
+from console.session.vocab import AgeBracket, District, Gender, Relation
 from console.store.db import transaction
 
 
-def _save(engine, row) -> int:
+def _save(engine, row: Participant, relation: Relation | None = None) -> int:
     with transaction(engine) as db:
         db.add(row)
         db.flush()
+        if relation is not None:  # a family member: never counted as a 当事者
+            db.add(FamilyMember(participant_id=row.id, relation=relation))
         return row.id
 
 
-def _participants(engine, staff_id: int) -> list[Participant]:
+def _participants(engine, staff_id: int) -> tuple[list[Participant], dict[int, str]]:
     with transaction(engine) as db:
         people = sorted(db.exec(select(Participant)), key=lambda p: p.code)
+        family = {m.participant_id: m.relation for m in db.exec(select(FamilyMember))}
         db.add(AuditEntry(staff_id=staff_id, action="participants.list", target=f"{len(people)}件"))
-        return people
+        return people, family
 
 
 @guarded(Action.VIEW_PARTICIPANT_NAMES)
 async def participants(request: Request) -> Response:
-    people = await run_in_threadpool(
+    people, family = await run_in_threadpool(
         _participants, request.app.state.engine, request.state.staff.id
     )
     return page(
         request,
         "session/participants.html",
         people=people,
+        family=family,
+        Relation=Relation,
         AgeBracket=AgeBracket,
         District=District,
         Gender=Gender,
@@ -66,7 +71,10 @@ async def add_participant(request: Request) -> Response:
     form = await request.form()
     try:
         participant = _parse_participant(form)
-        await run_in_threadpool(_save, request.app.state.engine, participant)
+        relation = None
+        if form.get("relation"):
+            relation = forms.choice(form, "relation", Relation, label="当事者との関係")
+        await run_in_threadpool(_save, request.app.state.engine, participant, relation)
     except Refused as refused:
         return refuse(request, refused.message, refused.status)
     except IntegrityError:

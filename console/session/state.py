@@ -61,6 +61,21 @@ class InRoom:
 
 
 @dataclass(frozen=True)
+class Group:
+    """A family class's workshop group (folded by `console.workshop`)."""
+
+    name: str
+    facilitator: int | None = None
+    members: tuple[int, ...] = ()  # participant ids, in the order they were posted
+    spoke: frozenset[int] = frozenset()
+    open: bool = True
+
+    def unheard(self) -> list[int]:
+        """Members who have not had a turn to speak yet, in the order they were posted."""
+        return [p for p in self.members if p not in self.spoke]
+
+
+@dataclass(frozen=True)
 class LiveState:
     meetup_id: int
     seq: int = 0
@@ -90,6 +105,16 @@ class LiveState:
     duty_history: tuple[tuple[datetime, tuple[tuple[int, str], ...]], ...] = ()
     # The metaverse platform's avatars in this meetup, by avatar id (console.bridge.state).
     avatars: dict[str, Any] = field(default_factory=dict)
+    groups: dict[str, Group] = field(default_factory=dict)  # a family class's workshop groups
+
+    def open_groups(self) -> list[Group]:
+        return [g for g in self.groups.values() if g.open]
+
+    def group_of(self, participant_id: int) -> Group | None:
+        return next((g for g in self.open_groups() if participant_id in g.members), None)
+
+    def led_by(self, staff_id: int) -> Group | None:
+        return next((g for g in self.open_groups() if g.facilitator == staff_id), None)
 
     def waiting(self) -> list[Waiting]:
         return sorted(self.queue.values(), key=lambda w: w.seq)

@@ -50,8 +50,10 @@ from console.store import models as store_tables
 from console.surveys import models as survey_tables
 from console.surveys import routes as survey_routes
 from console.web import routes as web_routes
+from console.workshop import routes as workshop_routes
+from console.workshop.domain import DOMAIN as WORKSHOP
 
-DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, BRIDGE, REPORTS, CARE)
+DOMAINS = (SESSION, MODERATION, CONSULTATIONS, INTAKE, BRIDGE, REPORTS, WORKSHOP, CARE)
 
 # Every table, so that `migrate` creates them all and `rotate-key` finds every encrypted column.
 TABLES = (
@@ -82,6 +84,7 @@ ROUTES: list[BaseRoute] = [
     *report_routes.ROUTES,
     *bridge_routes.ROUTES,
     *security_routes.ROUTES,
+    *workshop_routes.ROUTES,
     *live_routes.ROUTES,
 ]
 

@@ -7,10 +7,12 @@ import pytest
 from sqlmodel import Session, func, select
 
 from console.consultations.models import ConsultationRecord, Handoff
-from console.live.models import EventRow
+from console.live.models import EventRow, Meetup
+from console.security.models import Staff as StaffRow
 from console.security.permissions import PERMISSIONS, Action
 from console.security.roles import Role
 from console.session.models import Participant, code_lookup
+from console.store.db import transaction
 from console.web.composition import REGISTRY
 from tests.conftest import new_meetup, new_participant
 from tests.live_client import page_seq
@@ -48,7 +50,14 @@ EXPECTED = {
     "handoff_prepare": {"manager", "counsellor"},
     "handoff_confirm": {"manager", "counsellor"},
     "handoff_phone": {"manager", "counsellor"},
+    "group_open": {"manager", "facilitator"},
+    "group_facilitator": {"manager", "facilitator"},
+    "group_member": {"manager", "facilitator"},
+    "turn": {"manager", "facilitator"},
+    "turn_undo": {"manager", "facilitator"},
+    "group_close": {"manager", "facilitator"},
 }
+WORKSHOP = {"group_open", "group_facilitator", "group_member", "turn", "turn_undo", "group_close"}
 LOGIN = {
     "manager": "manager",
     "facilitator": "facilitator",
@@ -74,7 +83,7 @@ def test_the_table_covers_every_command_and_action():
 
 
 @pytest.mark.parametrize("role", list(Role))
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - WORKSHOP))
 def test_permission_for_every_command_and_role(server, staff, engine, name, role):
     """A role outside the table gets 403 and no event; a role inside is not refused for
     permission (it may still be refused, in Japanese, for the state it finds)."""
@@ -183,6 +192,47 @@ def test_permission_for_every_command_and_role(server, staff, engine, name, role
     else:
         assert response.status_code == 403
         assert "権限がありません" in response.text
+        assert events_of(engine, meetup_id) == before
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("name", sorted(WORKSHOP))
+def test_permission_for_every_workshop_command_and_role(server, staff, engine, name, role):
+    """The same for a family class's workshop, from a state in which each is possible."""
+    meetup_id = new_meetup(engine)
+    with transaction(engine) as db:
+        db.get(Meetup, meetup_id).kind = "family_class"
+    manager, lead = staff("manager"), staff("facilitator")
+    me = staff(LOGIN[role])
+    assert manager.command(meetup_id, "open_doors").status_code == 200
+    assert lead.command(meetup_id, "duty_on", post="workshop").status_code == 200
+    ticked, waiting, newcomer = (new_participant(engine) for _ in range(3))
+    for person in (ticked, waiting, newcomer):
+        manager.command(meetup_id, "enter", participant_code=person.code, space="lecture")
+    for group in ("A", "B"):
+        assert manager.command(meetup_id, "group_open", group=group).status_code == 200
+    for person in (ticked, waiting):
+        manager.command(meetup_id, "group_member", group="A", participant_id=str(person.id))
+    with Session(engine) as db:
+        lead_id = db.exec(select(StaffRow.id).where(StaffRow.login_id == "facilitator")).one()
+    if name != "group_facilitator":
+        manager.command(meetup_id, "group_facilitator", group="A", staff_id=str(lead_id))
+        manager.command(meetup_id, "turn", group="A", participant_id=str(ticked.id))
+    forms = {
+        "group_open": {"group": "C"},
+        "group_facilitator": {"group": "A", "staff_id": str(lead_id)},
+        "group_member": {"group": "A", "participant_id": str(newcomer.id)},
+        "turn": {"group": "A", "participant_id": str(waiting.id)},
+        "turn_undo": {"group": "A", "participant_id": str(ticked.id)},
+        "group_close": {"group": "A", "unheard_checked": "on"},
+    }
+    before = events_of(engine, meetup_id)
+    response = me.command(meetup_id, name, **forms[name])
+    if role.value in EXPECTED[name]:
+        assert response.status_code == 200, response.text
+        assert events_of(engine, meetup_id) == before + 1
+    else:
+        assert response.status_code == 403
         assert events_of(engine, meetup_id) == before
 
 

@@ -18,15 +18,16 @@ from console.demo import seed as seed_demo
 from console.intake.events import GateReason, GateRefused
 from console.live import eventlog
 from console.live.fold import OutOfOrder, apply, fold
+from console.live.models import Meetup
 from console.moderation import events as mev
 from console.moderation.vocab import FlagReason, IncidentKind
 from console.security.models import Staff
 from console.session import events as sev
 from console.session.models import Participant
 from console.session.state import LiveState
-from console.session.vocab import Mark, Post, Space
+from console.session.vocab import Mark, Post, Space, posts_of, spaces_of
 from console.store.columns import utcnow
-from console.store.db import make_engine
+from console.store.db import make_engine, transaction
 from console.store.schema import migrate
 from console.web.composition import REGISTRY
 from tests.conftest import new_meetup
@@ -50,17 +51,27 @@ def world(tmp_path_factory):
 
 
 def random_form(
-    rng: random.Random, people, state: LiveState, seen: dict[str, list[int]]
+    rng: random.Random, people, state: LiveState, seen: dict[str, list[int]], kind: str
 ) -> dict[str, str]:
     present = list(state.present)
     person = rng.choice(people)
     pid = rng.choice(present) if present and rng.random() < 0.8 else person.id
+    members = [p for g in state.groups.values() for p in g.members]
+    if members and rng.random() < 0.5:
+        pid = rng.choice(members)
+    spoke = [p for g in state.groups.values() for p in g.spoke]
+    if spoke and rng.random() < 0.3:
+        pid = rng.choice(spoke)
+    groups = list(state.groups)
+    group = rng.choice(groups) if groups and rng.random() < 0.7 else rng.choice(["A", "B", "C"])
+    leads = [sid for sid in state.on_duty if sid in seen["facilitators"]]
+    lead = rng.choice(leads) if leads and rng.random() < 0.8 else rng.choice(seen["staff"])
     flags = list(state.open_flags)
     return {
         "participant_id": str(pid),
         "participant_code": person.code,
-        "space": rng.choice([*Space, "nowhere"]),
-        "post": rng.choice(list(Post)),
+        "space": rng.choice([*spaces_of(kind), "nowhere"] if rng.random() < 0.9 else list(Space)),
+        "post": rng.choice(posts_of(kind) if rng.random() < 0.9 else list(Post)),
         "mark": rng.choice(list(Mark)),
         "text": rng.choice(["様子を見ています", "", "x" * 2001]),
         "reason": rng.choice([*FlagReason, "理由があります", ""]),
@@ -81,7 +92,7 @@ def random_form(
             if state.rooms and rng.random() < 0.7
             else rng.randint(1, 3)
         ),
-        "to_space": rng.choice(list(Space)),
+        "to_space": rng.choice(spaces_of(kind) if rng.random() < 0.9 else list(Space)),
         "record_id": str(rng.choice(seen["records"] or [1])),
         "content": "相談内容",
         "answer": rng.choice(["回答", ""]),
@@ -95,6 +106,9 @@ def random_form(
         "called_at": "2026-11-26T15:00",
         "shared": "概要を伝えた",
         "avatar_id": rng.choice(AVATARS),
+        "group": group,
+        "staff_id": str(lead),
+        "unheard_checked": rng.choice(["", "on"]),
     }
 
 
@@ -114,10 +128,16 @@ def random_delivery(rng: random.Random, meetup_id: int) -> Delivery:
 def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list, LiveState]:
     rng = random.Random(seed)
     meetup_id = new_meetup(engine)
+    kind = "family_class" if seed % 3 == 0 else "metaverse"
+    if kind == "family_class":  # its spaces, and the workshop's groups
+        with transaction(engine) as db:
+            db.get(Meetup, meetup_id).kind = kind
     state = LiveState(meetup_id=meetup_id)
-    seen: dict[str, list[int]] = {"records": [], "handoffs": []}
+    seen: dict[str, list[int]] = {"records": [], "handoffs": [], "staff": [s.id for s in staff]}
+    seen["facilitators"] = [s.id for s in staff if s.role == "facilitator"]
     names = [*COMMANDS, GATE, PLATFORM]  # the gate and the platform append without a staff command
     rare = {"consult_take", "consult_end", "record_save", "handoff_prepare", "handoff_confirm"}
+    rare |= {"group_facilitator", "turn", "turn_undo"}
     weights = [
         1 if n in ("open_doors", "start", "close") else 20 if n in rare or n == PLATFORM else 6
         for n in names
@@ -137,7 +157,7 @@ def random_walk(engine, staff, people, seed: int, steps: int) -> tuple[int, list
             elif name == PLATFORM:
                 decide = decide_delivery(random_delivery(rng, meetup_id))
             else:
-                decide = COMMANDS[name].prepare(random_form(rng, people, state, seen), actor)
+                decide = COMMANDS[name].prepare(random_form(rng, people, state, seen, kind), actor)
             appended = eventlog.append(
                 engine,
                 meetup_id=meetup_id,
@@ -214,7 +234,7 @@ def test_applying_out_of_order_is_refused(world):
 def test_the_walks_reach_every_kind_of_event(world):
     engine, staff, people = world
     seen = set()
-    for seed in range(200, 210):
+    for seed in range(200, 212):
         _meetup_id, events, _state = random_walk(engine, staff, people, seed, steps=600)
         seen |= {e.type for e in events}
     assert seen == set(REGISTRY.events)

@@ -33,12 +33,14 @@ from console.reports.monthly_document import FreeText, build_monthly
 from console.reports.summary import build_summary
 from console.security.models import Staff
 from console.session.models import Participant
+from console.session.vocab import spaces_of
 from console.settings import TZ
 from console.store.db import make_engine, transaction
 from console.store.schema import migrate
 from tests.scripted import NOTE, jst, main_script, make_meetup, play, short_script
 
 DAY = date(2025, 10, 19)
+METAVERSE_SPACES = spaces_of("metaverse")
 NAMES = {
     "A": "秘密のあかね",
     "B": "秘密のぼたん",
@@ -126,13 +128,13 @@ def test_the_scripted_session_gives_the_hand_computed_figures(world):
     # A: exchange 13:50-14:30 (40) + 15:10-17:00 (110); info 14:30-14:45 (15);
     #    consultation 14:45-15:10 (25). B: rest 14:20-15:40 (80), exchange 16:00-17:00 (60).
     # C: exchange 15:00-15:30 (30), then forced out.
-    assert {s: f.minutes(s) for s in f.seconds} == {
+    assert {s: f.minutes(s) for s in METAVERSE_SPACES} == {
         "exchange": 40 + 110 + 60 + 30,
         "consultation": 25,
         "rest": 80,
         "info": 15,
     }
-    assert {s: len(v) for s, v in f.visitors.items()} == {
+    assert {s: len(f.visitors[s]) for s in METAVERSE_SPACES} == {
         "exchange": 3,
         "consultation": 1,
         "rest": 1,
@@ -144,7 +146,7 @@ def test_the_scripted_session_gives_the_hand_computed_figures(world):
     assert [text for _, text in f.report_notes] == [NOTE]
     # Head counts at 15:00 (minute 75 after 13:45): C just came into the exchange space,
     # A is in a consultation room, B rests. At 17:00 everyone has gone.
-    at = lambda minute: {s: f.timeline[s][minute] for s in f.timeline}  # noqa: E731
+    at = lambda minute: {s: f.timeline[s][minute] for s in METAVERSE_SPACES}  # noqa: E731
     assert at(75) == {"exchange": 1, "consultation": 1, "rest": 1, "info": 0}
     assert at(5) == {"exchange": 1, "consultation": 0, "rest": 0, "info": 0}
     assert at(195) == {"exchange": 0, "consultation": 0, "rest": 0, "info": 0}
@@ -169,7 +171,10 @@ def test_the_summary_document_and_its_chart(world):
     assert value(doc, "ages", "20代") == 2
     assert value(doc, "districts", "芝") == 2
     assert "最大 2人" in doc.chart and "交流スペース" in doc.chart and "15:00" in doc.chart
-    assert doc.texts[0][1].endswith(NOTE)
+    texts = dict(doc.texts)
+    assert texts["報告用スタッフメモ"].endswith(NOTE)
+    assert texts["開催情報"].startswith("会場: ")
+    assert "配置基準を満たさなかった時間" in texts
 
 
 def test_publication_shows_small_counts_as_under_three_and_the_others_exact(world):
@@ -183,7 +188,8 @@ def test_publication_shows_small_counts_as_under_three_and_the_others_exact(worl
     assert value(public, "districts", "高輪") == 0  # nobody: nothing to re-identify
     assert value(public, "spaces", "休憩スペース 延べ滞在時間(分)") == 80  # minutes, not people
     assert value(public, "staffing", "参加した相談員数") == 3
-    assert ward.texts == () and public.texts == ()  # staff notes are the manager's alone
+    assert "報告用スタッフメモ" not in dict(ward.texts)  # staff notes are the manager's alone
+    assert public.texts == ()
 
 
 ISSUE = Issue(period="2025年10月19日(日) 14:00〜17:00", version="第1版", state=DRAFT)
@@ -236,8 +242,7 @@ def test_csv_is_utf8_with_bom_and_byte_identical_every_time(world):
 def test_xlsx_opens_with_openpyxl_one_sheet_per_section(world):
     doc = summary(world).for_audience("ward")
     book = load_workbook(io.BytesIO(exports.to_xlsx(doc)))
-    assert book.sheetnames[:2] == ["参加状況", "参加者の属性(年代)"]
-    assert len(book.sheetnames) == len(doc.tables)  # the ward's copy has no free-text sheet
+    assert book.sheetnames[:2] == ["参加状況", "参加者(当事者)の属性(年代)"]
     rows = {r[0]: r[1:] for r in book["参加状況"].iter_rows(min_row=4, values_only=True)}
     assert rows["参加人数(実人数)"][0] == 3
     assert rows["うち途中参加"][0] == 2
@@ -267,7 +272,7 @@ def test_the_monthly_report_per_session_month_and_fiscal_year(world):
     engine, *_ = world
     with Session(engine) as db:
         doc = build_monthly(db, 2025, 10, FreeText("", ""))
-    participation = next(t for t in doc.tables if t.key == "participation")
+    participation = next(t for t in doc.tables if t.key == "metaverse.participation")
     assert participation.columns == (
         "10/19(日) メタバース居場所",
         "10/26(日) メタバース居場所",
@@ -279,7 +284,7 @@ def test_the_monthly_report_per_session_month_and_fiscal_year(world):
     assert cells["参加人数(実人数)"] == (3, 2, 4, 5)
     assert cells["延べ参加人数"] == (3, 2, 5, 6)
     assert cells["うち途中参加"] == (2, 2, 4, 5)  # A was late on the 26th
-    ages = {r.label: r.cells for r in next(t for t in doc.tables if t.key == "ages").rows}
+    ages = {r.label: r.cells for r in next(t for t in doc.tables if t.key == "metaverse.ages").rows}
     assert ages["20代"] == (2, 1, 2, 3)
     assert "2025年度" in doc.subtitle and "提出期限 2025年11月10日" in doc.subtitle
     texts = dict(doc.texts)
@@ -330,7 +335,9 @@ def test_the_monthly_report_counts_applicants_with_their_age_and_district(world)
             )
     with Session(engine) as db:
         doc = build_monthly(db, 2025, 10, FreeText("", ""))
-    rows = {t.key: {r.label: r.cells for r in t.rows} for t in doc.tables}
+    rows = {
+        t.key.removeprefix("metaverse."): {r.label: r.cells for r in t.rows} for t in doc.tables
+    }
     # 一 → 10/19 (24 the day before their birthday), 二 → 10/26 (40), 三 → 9/21 (65),
     # 四 withdrew, 五 came after the last session of the year so far.
     assert rows["participation"]["申込人数(実人数)"] == (1, 1, 2, 3)
@@ -342,7 +349,8 @@ def test_the_monthly_report_counts_applicants_with_their_age_and_district(world)
     assert rows["applicant_districts"]["区外"] == (0, 0, 0, 1)
     public = doc.for_audience("publication")
     masked = {
-        r.label: r.cells for r in next(t for t in public.tables if t.key == "participation").rows
+        r.label: r.cells
+        for r in next(t for t in public.tables if t.key == "metaverse.participation").rows
     }
     assert masked["申込人数(実人数)"] == ("3未満", "3未満", "3未満", 3)
     text = exports.to_csv(doc.for_audience("ward")).decode("utf-8-sig")
@@ -385,7 +393,7 @@ def test_a_finalised_report_cannot_change_and_a_correction_lists_its_differences
     with Session(engine) as db:
         v2 = monthly.read(db, 2025, 10)
     changed = {(c.table, c.row, c.column): (c.before, c.after) for c in v2.changes}
-    key = ("個別相談", "ひきこもり支援専用相談窓口への情報提供件数")
+    key = ("【メタバース居場所】個別相談", "ひきこもり支援専用相談窓口への情報提供件数")
     assert changed[(*key, "10/19(日) メタバース居場所")] == (1, 2)
     assert changed[(*key, "当月計")] == (1, 2)
     assert changed[("記述", "① その他特筆すべき内容", "")] == ("初版", "訂正版")

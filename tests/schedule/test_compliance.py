@@ -22,7 +22,7 @@ def at(hh: int, mm: int) -> datetime:
     return datetime(2026, 8, 23, hh, mm, tzinfo=TOKYO)
 
 
-MANAGER = OnDuty(1, "manager", post="overall")
+MANAGER = OnDuty(1, "manager", qualified=True, post="overall", experienced=True)
 FACILITATOR = OnDuty(2, "facilitator", post="exchange")
 QUALIFIED_A = OnDuty(3, "counsellor", qualified=True, post="consultation")
 QUALIFIED_B = OnDuty(4, "counsellor", qualified=True, post="consultation")
@@ -53,6 +53,7 @@ def test_metaverse_fully_staffed_meets_every_rule():
         Rule("qualified_counsellors", "うち専門相談員2名以上(現在2名)", True),
         Rule("exchange_facilitator", "交流スペースにファシリテーター1名以上(現在1名)", True),
         Rule("manager", "管理者1名以上(現在1名)", True),
+        Rule("manager_requirements", "管理者が資格とひきこもり支援の経験を持つ(仕様7(2))", True),
         Rule("support", "支援員1名以上(現在1名)", True),
     ]
     assert unmet(results) == []
@@ -230,6 +231,7 @@ def test_counsellor_going_off_duty_mid_session_and_a_replacement_arriving():
         "qualified_counsellors": [],
         "exchange_facilitator": [],
         "manager": [],
+        "manager_requirements": [],
         "support": [],
     }
     assert unmet_since(snapshots) == {}

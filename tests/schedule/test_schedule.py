@@ -57,7 +57,7 @@ def test_manager_creates_sessions_of_each_kind(server, staff, engine):
     calendar = manager.http.get(f"/schedule?month={day[:7]}").text
     assert "家族教室 14:00〜16:00" in calendar and "メタバース居場所 14:00〜17:00" in calendar
     soon = post(manager, "/meetups", kind="in_person", date=in_days(20))
-    assert soon.status_code == 200 and "2か月以上前に確定する必要があります" in soon.text
+    assert soon.status_code == 422 and "2か月以上前に確定する必要があります" in soon.text
 
 
 BAD = [
@@ -69,7 +69,7 @@ BAD = [
     ),
     (
         {"kind": "family_class", "date": "+100", "start": "13:00", "end": "17:00"},
-        "家族教室は2〜3時間で設定してください(現在4時間)。",
+        "家族教室は2〜3時間で設定してください(現在4時間)",
     ),
     ({"kind": "picnic", "date": "+100"}, "開催の種類の選択肢が正しくありません。"),
     (
@@ -91,11 +91,9 @@ def test_bad_schedule_input_is_refused_and_stores_nothing(server, staff, engine,
 def test_overlapping_sessions_of_the_same_kind_are_refused(server, staff, engine):
     manager = staff("manager")
     day = in_days(120)
-    assert post(manager, "/meetups", kind="metaverse", date=day).status_code == 200
+    assert post(manager, "/meetups", kind="family_class", date=day).status_code == 200
     before = meetups(engine)
-    clash = post(
-        manager, "/meetups", kind="metaverse", date=day, doors="15:00", start="15:00", end="18:00"
-    )
+    clash = post(manager, "/meetups", kind="family_class", date=day, start="15:00", end="17:00")
     assert clash.status_code == 422 and "時間が重なっています" in clash.text
     assert meetups(engine) == before
     other_kind = post(manager, "/meetups", kind="in_person", date=day)
@@ -323,3 +321,38 @@ def test_periods_out_of_compliance_and_counsellors_present_come_from_the_log(
     assert periods["counsellors"] and periods["counsellors"][0][0] == state.opened_at
     assert periods["counsellors"][-1][1] == state.closed_at
     assert view.counsellors_present() == (2, 1)  # 鈴木 (qualified) and 伊藤 (peer)
+
+
+def test_a_rule_broken_with_a_reason_is_kept_and_shown_on_the_schedule(server, staff, engine):
+    from console.schedule.models import SessionPlan
+
+    manager = staff("manager")
+    day = in_days(25)
+    before = meetups(engine)
+    refused = post(manager, "/meetups", kind="in_person", date=day)
+    assert refused.status_code == 422 and "ルールを外れる理由" in refused.text
+    assert meetups(engine) == before
+    made = post(manager, "/meetups", kind="in_person", date=day, exception_reason="区と後日合意")
+    assert made.status_code == 200 and meetups(engine) == before + 1
+    family = post(
+        manager,
+        "/meetups",
+        kind="family_class",
+        date=in_days(150),
+        lecturer="山田先生",
+        theme="家族の接し方",
+    )
+    assert family.status_code == 200
+    with Session(engine) as db:
+        plans = {p.meetup_id: p for p in db.exec(select(SessionPlan))}
+        rows = db.exec(select(Meetup).where(Meetup.kind != "metaverse")).all()
+    drop_in = next(m for m in rows if m.date == dt.date.fromisoformat(day))
+    assert plans[drop_in.id].venue == "区有施設"
+    assert plans[drop_in.id].exceptions.endswith(": 区と後日合意")
+    lecture = next(p for p in plans.values() if p.lecturer == "山田先生")
+    assert lecture.theme == "家族の接し方" and lecture.venue == "区有施設"
+    board = manager.http.get(f"/meetups/{lecture.meetup_id}").text
+    assert "会場: 区有施設 ・ 講師: 山田先生 ・ テーマ: 家族の接し方" in board
+    calendar = manager.http.get(f"/schedule?month={day[:7]}").text
+    assert "ルール外の理由" in calendar and "区と後日合意" in calendar
+    assert "家族教室のうち土日・祝日の開催" in calendar

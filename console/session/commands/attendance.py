@@ -13,7 +13,7 @@ from console.security.models import Staff
 from console.session import events as ev
 from console.session.models import Participant, code_lookup
 from console.session.state import LiveState
-from console.session.vocab import Mark, MeetupStatus, Space
+from console.session.vocab import Mark, MeetupKind, MeetupStatus, Space, spaces_of
 from console.store.columns import utcnow
 
 
@@ -29,6 +29,16 @@ CONSULT_VIA_QUEUE = "個別相談室へは「相談希望を記録」から、�
 
 def _starts_at(db: Session, state: LiveState):
     return db.get(Meetup, state.meetup_id).starts_at
+
+
+def check_space(db: Session, state: LiveState, space: Space) -> None:
+    """Refused when this kind of meetup has no such space (a family class has no 交流スペース)."""
+    kind = db.get(Meetup, state.meetup_id).kind
+    if space not in spaces_of(kind):
+        names = "・".join(s.label for s in spaces_of(kind))
+        raise Refused(
+            f"{MeetupKind(kind).label}に「{space.label}」はありません({names}から選んでください)。"
+        )
 
 
 def _present(db: Session, state: LiveState, participant_id: int):
@@ -60,6 +70,7 @@ def enter(form: Mapping[str, str], actor: Staff) -> Decide:
             raise Refused("まだ入室受付が始まっていないため、入室を記録できません。")
         if space == Space.CONSULTATION:
             raise Refused(CONSULT_VIA_QUEUE)
+        check_space(db, state, space)
         # Another domain may turn the entry away (moderation: a blocked participant).
         refusal = current().screen(
             db, state, ev.ParticipantEntered(participant_id=participant_id, space=space, late=False)
@@ -83,6 +94,7 @@ def move(form: Mapping[str, str], actor: Staff) -> Decide:
         participant, presence = _present(db, state, participant_id)
         if space == Space.CONSULTATION:
             raise Refused(CONSULT_VIA_QUEUE)
+        check_space(db, state, space)
         if state.room_of(participant_id):
             raise Refused(
                 f"「{participant.display_name}」さんは相談中です。相談室の「相談を終了」を使ってください。"
