@@ -41,9 +41,12 @@ def seal(uid: str, data: PersonalData) -> str:
 
 
 def unseal(person: Person) -> PersonalData:
-    return PersonalData.from_json(
-        crypto.keyring().decrypt(person.sealed, context=f"{PERSON_CONTEXT}:{person.uid}")
-    )
+    """The person's data; after a disposal (crypto-shredding) every field reads 「廃棄済み」."""
+    text = crypto.keyring().decrypt(person.sealed, context=f"{PERSON_CONTEXT}:{person.uid}")
+    if text == crypto.SHREDDED:
+        gone = crypto.SHREDDED
+        return PersonalData(gone, gone, gone, dt.date.min, gone, gone, gone)
+    return PersonalData.from_json(text)
 
 
 def _normal(text: str) -> str:

@@ -32,6 +32,7 @@ from console.live.fold import apply, fold
 from console.live.models import EventRow, Meetup
 from console.live.registry import Effect, State, current
 from console.store.columns import utcnow
+from console.store.crypto import SHREDDED
 from console.store.db import transaction
 
 COMMAND_ID = re.compile(r"^[A-Za-z0-9:_.\-]{8,64}$")
@@ -63,7 +64,12 @@ COLUMNS = (
 
 
 def recorded(row) -> Recorded:
-    """An event from its row (an `EventRow` or a row of `COLUMNS`)."""
+    """An event from its row (an `EventRow` or a row of `COLUMNS`). An event whose content a
+    disposal destroyed cannot be read again: a clear refusal (its meetup's reports stay)."""
+    if row.payload == SHREDDED:
+        raise Refused(
+            "この回の記録の内容は廃棄済みです(集計の報告書は引き続き閲覧できます)。", status=410
+        )
     return Recorded(
         meetup_id=row.meetup_id,
         seq=row.seq,

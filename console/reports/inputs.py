@@ -15,6 +15,7 @@ from console.intake.vocab import ApplicationStatus
 from console.live import eventlog
 from console.live.models import Meetup
 from console.reports.figures import SessionFigures, StaffInfo, session_figures
+from console.reports.kept import disposed
 from console.reports.models import FiguresCache
 from console.schedule import plans
 from console.security.models import Staff
@@ -38,7 +39,9 @@ def figures_of(db: Session, meetup: Meetup, staff: Mapping[int, StaffInfo]) -> S
     roster = roster_key(staff)
     if closed:
         cached = db.get(FiguresCache, meetup.id)
-        if cached is not None and (cached.last_seq, cached.roster) == (meetup.last_seq, roster):
+        if cached is not None and (
+            (cached.last_seq, cached.roster) == (meetup.last_seq, roster) or disposed(db)
+        ):
             return SessionFigures.from_json(cached.data)
     events = eventlog.read_since(db, meetup.id, 0)
     figures = session_figures(

@@ -44,3 +44,16 @@ class FiguresCache(SQLModel, table=True):
     last_seq: int
     roster: str = Field(max_length=64)
     data: str = Field(sa_column=Column(Encrypted("figures_cache.data"), nullable=False))
+
+
+class KeptReport(SQLModel, table=True):
+    """A month's report document (its figures and the texts of the year as they stood, with
+    the free text ① and ③ left to the version that shows it) kept by a disposal run, so the
+    reports of the year read the same once the log's personal data is gone."""
+
+    __table_args__ = (UniqueConstraint("year", "month"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    month: int
+    document: str = Field(sa_column=Column(Encrypted("kept_report.document"), nullable=False))

@@ -19,6 +19,7 @@ from console.reports.inputs import (
     relations,
     staff_roster,
 )
+from console.reports.kept import kept_document, with_text
 from console.reports.sections import Context, sections
 from console.reports.summary import session_label
 from console.reports.survey_tables import TEXT_HEADING, SurveyColumn, free_texts, survey_table
@@ -179,7 +180,10 @@ def automatic_notes(
 
 
 def build_monthly(db: Session, year: int, month: int, text: FreeText) -> Document:
-    """The monthly report as the log stands now."""
+    """The monthly report as the log stands now (as it stood, once a disposal kept it)."""
+    kept = kept_document(db, year, month)
+    if kept is not None:
+        return with_text(kept, text.notable, text.ward_items)
     staff = staff_roster(db)
     sessions, year_so_far = month_meetups(db, year, month)
     figures = {m.id: figures_of(db, m, staff) for m in year_so_far}

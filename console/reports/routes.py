@@ -3,7 +3,7 @@
 from starlette.routing import Route
 
 from console.core import routing  # noqa: F401  (the `id` path convertor)
-from console.reports import pages, roster, survey_pages
+from console.reports import disposal_pages, pages, roster, survey_pages
 
 ROUTES = [
     Route("/meetups/{meetup_id:id}/summary", pages.summary, methods=["GET"]),
@@ -21,4 +21,9 @@ ROUTES = [
     Route("/monthly/{year:int}/{month:int}/finalise", pages.monthly_finalise, methods=["POST"]),
     Route("/monthly/{year:int}/{month:int}/correct", pages.monthly_correct, methods=["POST"]),
     Route("/staff/roster.pdf", roster.roster_pdf, methods=["GET"]),
+    Route("/disposal", disposal_pages.disposal_page, methods=["GET"]),
+    Route("/disposal/prepare", disposal_pages.prepare, methods=["POST"]),
+    Route("/disposal/{disposal_id:id}/approve", disposal_pages.approve, methods=["POST"]),
+    Route("/disposal/carry-out", disposal_pages.carry_out, methods=["POST"]),
+    Route("/disposal/certificate.pdf", disposal_pages.certificate, methods=["GET"]),
 ]

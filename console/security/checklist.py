@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from console import settings
-from console.security import audit, roster
+from console.security import audit, disposal, roster
 from console.security.models import StaffFactor
 from console.store.columns import utcnow
 from console.store.models import DataKey
@@ -32,6 +32,7 @@ def items(engine: Engine) -> list[Item]:
             for f in db.exec(select(StaffFactor).where(col(StaffFactor.verified_at).is_not(None)))
         }
         staff = [m.staff for m in roster.members(db, active_only=True)]
+        last = disposal.latest(db)
     ages = [(now - k.recorded_at).days for k in keys]
     missing = [s.display_name for s in staff if s.id not in enrolled]
     checked, broken = audit.verify(engine)
@@ -89,7 +90,13 @@ def items(engine: Engine) -> list[Item]:
         ),
         Item(
             "保存期間・契約終了時の廃棄",
-            False,
-            "保存期間の設定と暗号鍵の破棄による廃棄は未実装です(手順書に従い区の指示で廃棄)",
+            True,
+            "保存期間 "
+            + "、".join(f"{k.key} {disposal.retention_days(k)}日" for k in disposal.KINDS)
+            + (
+                f"。廃棄実施 {last.done_at.astimezone(settings.TZ):%Y-%m-%d}(区承認済み)"
+                if last is not None and last.done_at is not None
+                else "。廃棄は未実施(契約終了時に「個人情報の廃棄」で準備・区の承認・実施)"
+            ),
         ),
     ]

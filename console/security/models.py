@@ -128,3 +128,19 @@ class Passkey(SQLModel, table=True):
     sign_count: int = 0
     label: str = Field(default="", max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+
+
+class Disposal(SQLModel, table=True):
+    """A disposal run (12(5)(オ), 8(5)): prepared by the manager with the counts it would
+    dispose of (`counts`: JSON of kinds and record counts, no personal data), approved by a
+    ward login, then done: the data keys of the personal data destroyed (`keys`: their ids)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    prepared_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
+    prepared_by: int = Field(foreign_key="staff.id")
+    counts: str = Field(sa_column=Column(Text, nullable=False))
+    approved_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    approved_by: int | None = Field(default=None, foreign_key="staff.id")
+    done_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    done_by: int | None = Field(default=None, foreign_key="staff.id")
+    keys: str = Field(default="", max_length=400)

@@ -60,6 +60,9 @@ class Action(StrEnum):
     VIEW_PLATFORM_HEALTH = "view_platform_health"
     VIEW_AUDIT = "view_audit"
     MANAGE_STAFF = "manage_staff"
+    VIEW_DISPOSAL = "view_disposal"
+    PREPARE_DISPOSAL = "prepare_disposal"
+    APPROVE_DISPOSAL = "approve_disposal"
     MANAGE_WORKSHOP = "manage_workshop"
     RECORD_TURN = "record_turn"
     EDIT_STAFF_EXPERIENCE = "edit_staff_experience"
@@ -143,6 +146,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # second factors: the manager, who answers for them to the ward.
     Action.VIEW_AUDIT: frozenset({M}),
     Action.MANAGE_STAFF: frozenset({M}),
+    # Disposal at the contract's end (12(5)(オ)): the manager prepares and carries it out,
+    # the ward approves it; both see it and its certificate.
+    Action.VIEW_DISPOSAL: frozenset({M, W}),
+    Action.PREPARE_DISPOSAL: frozenset({M}),
+    Action.APPROVE_DISPOSAL: frozenset({W}),
     # A family class's workshop (spec 6(4)⑥): the manager and facilitators make the groups and
     # post people; a group's facilitator ticks who has spoken (the manager may stand in).
     Action.MANAGE_WORKSHOP: frozenset({M, F}),

@@ -29,6 +29,7 @@ from sqlalchemy import Text, TypeDecorator
 from console import settings
 
 PREFIX = "v1"
+SHREDDED = "廃棄済み"  # what a value under a destroyed key reads as (`console.store.shred`)
 
 
 class KeyError_(Exception):
@@ -40,6 +41,7 @@ class Keyring:
     current: str
     keys: dict[str, bytes]
     index: bytes = b""  # the blind-index key: kept across rotations
+    shredded: tuple[str, ...] = ()  # ids of destroyed keys: their values read as SHREDDED
 
     def blind_index(self, value: str, *, context: str) -> str:
         """A keyed hash of `value` for lookups: equal values give equal indexes, and the
@@ -61,6 +63,8 @@ class Keyring:
     def decrypt(self, token: str, *, context: str) -> str:
         try:
             prefix, key_id, data = token.split(":", 2)
+            if prefix == PREFIX and key_id in self.shredded:
+                return SHREDDED
             raw = base64.b64decode(data)
             cipher = self._ciphers[key_id]
         except (ValueError, KeyError) as error:
@@ -80,7 +84,10 @@ class Keyring:
     def to_json(self) -> str:
         keys = {k: base64.b64encode(v).decode() for k, v in self.keys.items()}
         index = base64.b64encode(self.index).decode()
-        return json.dumps({"current": self.current, "keys": keys, "index": index}, indent=2)
+        data = {"current": self.current, "keys": keys, "index": index}
+        if self.shredded:
+            data["shredded"] = list(self.shredded)
+        return json.dumps(data, indent=2)
 
     @classmethod
     def from_json(cls, text: str) -> "Keyring":
@@ -89,6 +96,7 @@ class Keyring:
             current=data["current"],
             keys={k: base64.b64decode(v) for k, v in data["keys"].items()},
             index=base64.b64decode(data.get("index", "")),
+            shredded=tuple(data.get("shredded", ())),
         )
 
 
@@ -177,7 +185,7 @@ def load() -> Keyring:
             f"データ暗号鍵のファイル {path} を読めません。 / the key file {path} is malformed"
         ) from error
     if not ring.index:  # a key file from before blind indexes: give it its index key once
-        ring = Keyring(current=ring.current, keys=ring.keys, index=new_index_key())
+        ring = Keyring(ring.current, ring.keys, new_index_key(), ring.shredded)
         write_key_file(path, ring)
     return ring
 

@@ -206,7 +206,7 @@ def _rotate(engine: Engine, path: Path) -> str:
     crypto.write_key_file(path, both)
     with transaction(engine) as db:
         add(db, both, {kid})
-    while _reencrypt_stragglers(engine, both, kid):
+    while reencrypt(engine, both, kid):
         pass  # a server may have written under the old key meanwhile: go again
     new_fingerprint = crypto.fingerprint(new_key, kind=DATA)
     with transaction(engine) as db:
@@ -217,11 +217,14 @@ def _rotate(engine: Engine, path: Path) -> str:
     return kid
 
 
-def _reencrypt_stragglers(engine: Engine, ring: Keyring, kid: str) -> int:
-    """Re-encrypt every value not yet under `kid`; returns how many there were."""
+def reencrypt(engine: Engine, ring: Keyring, kid: str, only: frozenset[str] | None = None) -> int:
+    """Re-encrypt every value not yet under `kid` (of the columns whose fixed context is in
+    `only`, when given); returns how many there were."""
     done = 0
     prefix = f"{PREFIX}:{kid}:"
     for table, column, context_of in crypto.sealed_columns():
+        if only is not None and context_of.fixed not in only:
+            continue
         raw = type_coerce(column, String)
         (key,) = table.primary_key.columns  # every table with encrypted values has a one-column key
         extra = [table.c[name] for name in context_of.columns]

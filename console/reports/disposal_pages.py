@@ -1,0 +1,153 @@
+"""The disposal pages (12(5)(オ), 8(5)): the manager's dry run and preparation, the ward's
+approval, carrying it out, and the disposal certificate (PDF).
+
+Carrying it out first keeps the reports (`keep_reports`): every month with a closed session
+gets its document as it stands, and every closed session its figures, so the reports of the
+year read the same once the log's personal data is destroyed (`security.disposal`)."""
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from console import settings
+from console.core.errors import Refused
+from console.core.pages import page, refuse
+from console.core.templating import templates
+from console.live.models import Meetup
+from console.reports import kept
+from console.reports.models import MonthlyReport
+from console.reports.monthly_document import FreeText, build_monthly
+from console.security import audit, disposal
+from console.security.auth import guarded
+from console.security.models import Disposal, Staff
+from console.security.permissions import Action
+from console.security.reauth import confirm_first
+from console.session.vocab import MeetupStatus
+from console.settings import TZ
+from console.store.db import transaction
+
+CONFIRM_WORD = "廃棄する"  # typed before an irreversible disposal
+OPEN = (MeetupStatus.DOORS_OPEN, MeetupStatus.IN_SESSION)
+
+
+def keep_reports(engine: Engine) -> None:
+    """Keep every month's report document and every closed session's figures; refused while
+    a session is open (its log is still being written)."""
+    with transaction(engine) as db:
+        if db.exec(select(Meetup.id).where(col(Meetup.status).in_(OPEN))).first():
+            raise Refused(
+                "開催中の回があります。すべての回が終了してから廃棄してください。", status=409
+            )
+        months = {
+            (m.date.year, m.date.month)
+            for m in db.exec(select(Meetup).where(Meetup.status == MeetupStatus.CLOSED))
+        } | {(r.year, r.month) for r in db.exec(select(MonthlyReport))}
+        for year, month in sorted(months):
+            kept.keep(db, year, month, build_monthly(db, year, month, FreeText()))
+
+
+def _view(engine: Engine):
+    with Session(engine) as db:
+        row = disposal.latest(db)
+        names = {s.id: s.display_name for s in db.exec(select(Staff))}
+        dry_run = disposal.counts(db) if row is None or row.done_at is None else None
+        return row, names, dry_run
+
+
+@guarded(Action.VIEW_DISPOSAL)
+async def disposal_page(request: Request) -> Response:
+    row, names, dry_run = await run_in_threadpool(_view, request.app.state.engine)
+    retention = [(k, disposal.retention_days(k)) for k in disposal.KINDS]
+    return page(
+        request,
+        "reports/disposal.html",
+        row=row,
+        counted=disposal.counted(row) if row else [],
+        dry_run=[(k, dry_run[k.key], sum(dry_run[k.key].values())) for k in disposal.KINDS]
+        if dry_run
+        else [],
+        retention=retention,
+        names=names,
+        done=request.query_params.get("done", ""),
+    )
+
+
+async def _step(request: Request, act: Callable[[Engine, int], object], done: str) -> Response:
+    engine = request.app.state.engine
+    try:
+        await run_in_threadpool(act, engine, request.state.staff.id)
+    except Refused as refusal:
+        return refuse(request, refusal.message, refusal.status)
+    return RedirectResponse(f"/disposal?done={done}", status_code=303)
+
+
+@guarded(Action.PREPARE_DISPOSAL)
+async def prepare(request: Request) -> Response:
+    return await _step(request, lambda e, me: disposal.prepare(e, staff_id=me), "prepared")
+
+
+@guarded(Action.APPROVE_DISPOSAL)
+async def approve(request: Request) -> Response:
+    if confirm := confirm_first(request):
+        return confirm
+    role, disposal_id = request.state.staff.role, request.path_params["disposal_id"]
+
+    def act(engine: Engine, me: int) -> None:
+        disposal.approve(engine, disposal_id=disposal_id, staff_id=me, role=role)
+
+    return await _step(request, act, "approved")
+
+
+@guarded(Action.PREPARE_DISPOSAL)
+async def carry_out(request: Request) -> Response:
+    if confirm := confirm_first(request):
+        return confirm
+    if (await request.form()).get("confirm") != CONFIRM_WORD:
+        return refuse(request, f"確認のため「{CONFIRM_WORD}」と入力してください。", 422)
+
+    def act(engine: Engine, me: int) -> None:
+        disposal.carry_out(engine, staff_id=me, before_shred=keep_reports)
+
+    return await _step(request, act, "done")
+
+
+def certificate_html(db: Session, row: Disposal, *, now: datetime) -> str:
+    names = {s.id: s.display_name for s in db.exec(select(Staff))}
+    return templates.get_template("reports/disposal_certificate.html").render(
+        row=row,
+        counted=disposal.counted(row),
+        names=names,
+        now=now.astimezone(TZ),
+        issuer=settings.REPORT_ISSUER,
+        addressee=settings.REPORT_ADDRESSEE,
+    )
+
+
+@guarded(Action.VIEW_DISPOSAL)
+async def certificate(request: Request) -> Response:
+    engine = request.app.state.engine
+
+    def make() -> bytes | None:
+        from weasyprint import HTML  # loads Pango on use
+
+        with Session(engine) as db:
+            row = disposal.latest(db)
+            if row is None or row.done_at is None:
+                return None
+            html = certificate_html(db, row, now=datetime.now(TZ))
+        return HTML(string=html).write_pdf()
+
+    body = await run_in_threadpool(make)
+    if body is None:
+        return refuse(request, "廃棄はまだ実施されていません。", 404)
+    audit.record_now(engine, action="disposal.certificate", staff_id=request.state.staff.id)
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="disposal_certificate.pdf"'},
+    )
