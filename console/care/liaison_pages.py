@@ -15,6 +15,7 @@ from console.core.errors import Refused
 from console.core.pages import page, refuse
 from console.security.auth import guarded
 from console.security.permissions import Action
+from console.security.reauth import confirm_first
 from console.security.takeout import record_takeout
 from console.settings import TZ
 
@@ -47,6 +48,8 @@ async def preview(request: Request) -> Response:
 
 @guarded(Action.LIAISON_PACK)
 async def export(request: Request) -> Response:
+    if confirm := confirm_first(request):  # exporting personal data: a recent confirmation
+        return confirm
     form = await form_of(request)
     try:
         month = _month(form.get("month"))
