@@ -19,14 +19,18 @@ def test_a_login_is_found_in_one_query_while_it_stands(tmp_path):
     seed_demo(engine)
     with transaction(engine) as db:
         manager = db.exec(select(Staff).where(Staff.login_id == "manager")).one()
-    token = auth.start_session(engine, manager)
+    half = auth.start_session(engine, manager)  # the password given, the second factor due
+    assert auth.lookup(engine, half) is None
+    assert auth.lookup(engine, half, half=True)[0].login_id == "manager"  # the factor's pages
+    token = auth.complete_session(engine, half)
+    assert token and auth.lookup(engine, half, half=True) is None  # the session id changed
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
     staff, login = auth.lookup(engine, token)
     assert (staff.login_id, login.staff_id) == ("manager", manager.id)
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
     assert auth.lookup(engine, token + "x") is None
-    other = auth.start_session(engine, manager)
+    other = auth.complete_session(engine, auth.start_session(engine, manager))
     hashes = {auth._digest(token), auth._digest(other)}
     assert auth.standing(engine, hashes | {"gone"}) == hashes  # the heartbeat's one query
     with transaction(engine) as db:
