@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from console.care.models import FollowUp, PlanStage, SupportNeed, SupportPlan
 from console.care.vocab import Outcome, PlanStatus, StageKind, StageResult, Why, Wish
-from console.core.templating import templates
+from console.core.templating import pdf_of, templates
 from console.live.models import Meetup
 from console.session.models import Participant
 from console.session.vocab import AgeBracket, District
@@ -136,7 +136,4 @@ def build(db: Session, month: dt.date, *, now: datetime) -> Pack:
 
 
 def to_pdf(pack: Pack) -> bytes:
-    from weasyprint import HTML  # imported on use: it loads Pango, which takes a moment
-
-    html = templates.get_template("care/liaison_print.html").render(pack=pack)
-    return HTML(string=html).write_pdf()
+    return pdf_of(templates.get_template("care/liaison_print.html").render(pack=pack))

@@ -37,3 +37,11 @@ def jst_datetime(value: datetime | None) -> str:
 templates.env.filters["jst"] = jst
 templates.env.filters["jst_date"] = jst_date
 templates.env.filters["jst_datetime"] = jst_datetime
+
+
+def pdf_of(html: str) -> bytes:
+    """An A4 print page (HTML with its own print CSS) as PDF bytes. WeasyPrint is imported on
+    use: it loads Pango, which takes a moment, and only the PDF exports need it."""
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()

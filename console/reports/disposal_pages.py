@@ -17,7 +17,7 @@ from starlette.responses import RedirectResponse, Response
 from console import settings
 from console.core.errors import Refused
 from console.core.pages import page, refuse
-from console.core.templating import templates
+from console.core.templating import pdf_of, templates
 from console.live.models import Meetup
 from console.reports import kept
 from console.reports.models import MonthlyReport
@@ -133,14 +133,12 @@ async def certificate(request: Request) -> Response:
     engine = request.app.state.engine
 
     def make() -> bytes | None:
-        from weasyprint import HTML  # loads Pango on use
-
         with Session(engine) as db:
             row = disposal.latest(db)
             if row is None or row.done_at is None:
                 return None
             html = certificate_html(db, row, now=datetime.now(TZ))
-        return HTML(string=html).write_pdf()
+        return pdf_of(html)
 
     body = await run_in_threadpool(make)
     if body is None:

@@ -29,7 +29,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from console.core.templating import templates
+from console.core.templating import pdf_of, templates
 from console.reports.documents import Document
 from console.reports.issue import Issue
 
@@ -175,9 +175,7 @@ def print_html(document: Document, issue: Issue) -> str:
 
 
 def to_pdf(document: Document, issue: Issue) -> bytes:
-    from weasyprint import HTML  # imported on use: it loads Pango, which takes a moment
-
-    return HTML(string=print_html(document, issue)).write_pdf()
+    return pdf_of(print_html(document, issue))
 
 
 def export(document: Document, fmt: str, issue: Issue) -> bytes:

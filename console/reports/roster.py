@@ -14,7 +14,7 @@ from console import settings
 from console.core import forms
 from console.core.errors import Refused
 from console.core.pages import refuse
-from console.core.templating import templates
+from console.core.templating import pdf_of, templates
 from console.security import audit, roster
 from console.security.auth import guarded
 from console.security.models import Staff, TakeoutRecord
@@ -63,12 +63,10 @@ async def roster_pdf(request: Request) -> Response:
     engine, me = request.app.state.engine, request.state.staff.id
 
     def make() -> bytes:
-        from weasyprint import HTML  # loads Pango on use
-
         with Session(engine) as db:
             html, count = roster_html(db, now=datetime.now(TZ))
         record_takeout(engine, staff_id=me, document=DOCUMENT, reason=reason, count=count)
-        return HTML(string=html).write_pdf()
+        return pdf_of(html)
 
     body = await run_in_threadpool(make)
     audit.record_now(engine, action="roster.pdf", staff_id=me)

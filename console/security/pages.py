@@ -13,7 +13,7 @@ from starlette.responses import RedirectResponse, Response
 from console import settings
 from console.core import forms
 from console.core.pages import page, refuse
-from console.core.templating import templates
+from console.core.templating import pdf_of, templates
 from console.security import audit, auth, checklist, factor, takeout
 from console.security.auth import guarded
 from console.security.models import AuditEntry, Staff, StaffFactor
@@ -187,12 +187,10 @@ async def checklist_pdf(request: Request) -> Response:
     engine = request.app.state.engine
 
     def make() -> bytes:
-        from weasyprint import HTML  # loads Pango on use
-
         html = templates.get_template("security/checklist_print.html").render(
             items=checklist.items(engine), now=datetime.now(TZ), issuer=settings.REPORT_ISSUER
         )
-        return HTML(string=html).write_pdf()
+        return pdf_of(html)
 
     return Response(
         await run_in_threadpool(make),
