@@ -34,17 +34,17 @@ async def measure(count: int, warm: int, profile: str | None, postgres: bool = F
 
         async def one(n: int) -> float:
             t0 = time.perf_counter()
-            response = await console.clients[0].post(
-                url, data={"command_id": uuid.uuid4().hex, "text": f"ベンチマーク {n}"}
+            status, _, answer = await console.posters[0].post(
+                url, {"command_id": uuid.uuid4().hex, "text": f"ベンチマーク {n}"}
             )
-            assert response.status_code == 200, response.text
+            assert status == 200, answer.decode()
             return (time.perf_counter() - t0) * 1000
 
         for n in range(warm):
             await one(n)
         if profile and shutil.which("py-spy"):
             spy = subprocess.Popen(
-                ["py-spy", "record", "-f", "raw", "-r", "500", "-o", profile]
+                ["py-spy", "record", "-f", "raw", "-r", "500", "--threads", "-o", profile]
                 + ["-p", str(console.pid)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

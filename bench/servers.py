@@ -12,11 +12,11 @@ import time
 import uuid
 from pathlib import Path
 
-import httpx
 import websockets
 from sqlalchemy import create_engine, text
 
-from bench.measure import Dashboard, paced, process_stats, settle, tally
+from bench.measure import Dashboard, paced, process_stats, quiet_collector, settle, tally
+from bench.poster import Poster
 from tests.conftest import Staff, free_port, make_server, seed
 from tests.live_client import page_seq
 
@@ -56,6 +56,7 @@ class Console:
     def __init__(self, *, database_url: str | None = None, workers: int = 1, **env: str) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="console-bench-"))
         url = database_url or f"sqlite:///{self.tmp / 'bench.db'}"
+        self.database_url = url
         engine, meetup = seed(url)
         engine.dispose()
         self.meetup_id = meetup.id
@@ -66,16 +67,12 @@ class Console:
         self.server = self.servers[0]
         self.logins = {role: Staff(self.server, role) for role in ROLES}
         manager = self.logins["manager"]
-        self.clients = [
-            httpx.AsyncClient(
-                base_url=srv.url,
-                cookies={"console_session": manager.http.cookies["console_session"]},
-                headers={"X-CSRF-Token": manager.csrf, "HX-Request": "true"},
-                timeout=30,
-                limits=httpx.Limits(max_connections=32),
-            )
-            for srv in self.servers
-        ]
+        headers = {
+            "Cookie": f"console_session={manager.http.cookies['console_session']}",
+            "X-CSRF-Token": manager.csrf,
+            "HX-Request": "true",
+        }
+        self.posters = [Poster(srv.url, headers) for srv in self.servers]
         self.last_sent = 0
 
     @property
@@ -126,20 +123,20 @@ class Console:
     async def send(self, n: int, sent: dict[int, float]) -> None:
         """One staff note, through the worker whose turn it is."""
         t0 = time.perf_counter()
-        response = await self.clients[n % len(self.clients)].post(
+        status, headers, _ = await self.posters[n % len(self.posters)].post(
             f"/meetups/{self.meetup_id}/commands/note",
-            data={"command_id": uuid.uuid4().hex, "text": f"ベンチマーク {n}"},
+            {"command_id": uuid.uuid4().hex, "text": f"ベンチマーク {n}"},
         )
-        if response.status_code == 200:
-            seq = int(response.headers["x-event-seq"])
+        if status == 200:
+            seq = int(headers["x-event-seq"])
             sent[seq] = t0
             self.last_sent = max(self.last_sent, seq)
 
     note = send
 
     async def close(self) -> None:
-        for client in self.clients:
-            await client.aclose()
+        for poster in self.posters:
+            await poster.close()
         for srv in self.servers:
             srv.stop()
 
@@ -199,7 +196,8 @@ async def run_at(server, dashboards: list[Dashboard], rate: float, seconds: floa
     sent: dict[int, float] = {}
     for d in dashboards:
         d.arrivals.clear()
-    elapsed = await paced(rate, seconds, lambda n: server.send(n, sent))
+    with quiet_collector():
+        elapsed = await paced(rate, seconds, lambda n: server.send(n, sent))
     if sent:
         await settle(dashboards, max(sent), timeout=60)
     return tally(dashboards, sent, elapsed)

@@ -26,7 +26,7 @@ DIRECTORY_CHANGES = {
 
 class LiveBoard:
     directory = staticmethod(Directory.load)
-    event_frame = staticmethod(frames.event_frame)
+    events_frame = staticmethod(frames.events_frame)
     replay_frame = staticmethod(frames.replay_frame)
     resync_frame = staticmethod(frames.resync_frame)
     all_panels = staticmethod(frames.all_panels)

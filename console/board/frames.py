@@ -65,8 +65,11 @@ def seq_marker(seq: int) -> str:
     return f'<div id="live-seq" data-seq="{seq}" hx-swap-oob="true" hidden></div>'
 
 
-def all_panels(view: View) -> str:
-    """Every live panel (not the timeline or the notes), as out-of-band swaps."""
+Panel = tuple[str, Space | None]  # a whole panel to re-render: its name (and its space)
+
+
+def panel_keys(view: View) -> list[Panel]:
+    """Every live panel (not the timeline or the notes)."""
     names = [
         "status",
         "lifecycle",
@@ -79,9 +82,16 @@ def all_panels(view: View) -> str:
     ]
     if view.kind == MeetupKind.FAMILY_CLASS:
         names.append("workshop")
-    parts = [panel(n, view) for n in names]
-    parts += [panel("space", view, space=s) for s in view.spaces]
-    return "".join(parts)
+    return [(n, None) for n in names] + [("space", s) for s in view.spaces]
+
+
+def render(keys, view: View) -> str:
+    return "".join(panel(name, view, **({"space": s} if s else {})) for name, s in keys)
+
+
+def all_panels(view: View) -> str:
+    """Every live panel (not the timeline or the notes), as out-of-band swaps."""
+    return render(panel_keys(view), view)
 
 
 def _moderation_concerns(pid: int, before: LiveState, view: View) -> bool:
@@ -98,95 +108,88 @@ def _consultation_concerns(pid: int, before: LiveState) -> bool:
     return waiting or before.room_of(pid) is not None
 
 
-def _changed_panels(event: Recorded, view: View, before: LiveState) -> list[str]:
+Changes = tuple[list[Panel], list[str]]  # whole panels to re-render, swaps rendered already
+
+
+def _changes(event: Recorded, view: View, before: LiveState) -> Changes:
+    """What `event` changed on `view.role`'s screen: whole panels (rendered later, once per
+    frame, from the newest state) and swaps of single rows (rendered now, from the state
+    after this event)."""
     body = event.body
     if isinstance(body, bev.AvatarTracked | bev.AvatarLinked):
-        others = [] if isinstance(body, bev.AvatarTracked) else _changed_entry(view, before, body)
-        return [panel("avatars", view), *others]
+        if isinstance(body, bev.AvatarTracked):
+            return [("avatars", None)], []
+        keys, swaps = _changed_entry(view, before, body)
+        return [("avatars", None), *keys], swaps
     match body:
         case ev.DoorsOpened() | ev.MeetupStarted() | ev.MeetupClosed() | ev.WrapUpNoticed():
-            return [all_panels(view)]
+            return panel_keys(view), []
         case ev.StaffOnDuty() | ev.StaffPostChanged() | ev.StaffOffDuty():
-            posted = [panel("posted", view, space=s) for s in view.spaces]
-            return [
-                panel("status", view),
-                panel("staff_panel", view),
-                panel("compliance", view),
-                *posted,
-            ]
+            posted = [("posted", s) for s in view.spaces]
+            return [("status", None), ("staff_panel", None), ("compliance", None), *posted], []
         case cev.ConsultationRequested() | cev.ConsultationCancelled():
-            return [panel("consultation", view)]
+            return [("consultation", None)], []
         case cev.ConsultationStarted(participant_id=pid):
-            return [panel("consultation", view), *_moved(view, pid, Space.CONSULTATION)]
+            return _moved(view, pid, Space.CONSULTATION, [("consultation", None)])
         case cev.ConsultationEnded(participant_id=pid, to_space=dst):
-            return [panel("consultation", view), *_moved(view, pid, dst)]
+            return _moved(view, pid, dst, [("consultation", None)])
         case cev.ConsultationRecordSaved() | cev.HandoffPrepared():
-            return []
+            return [], []
         case cev.HandoffConfirmed() | cev.PhoneHandoffRecorded():
-            return [panel("status", view)]
+            return [("status", None)], []
         case ev.ParticipantEntered():
             return _changed_entry(view, before, body)
         case ev.ParticipantMoved(participant_id=pid, to_space=dst):
             # Leaving the consultation space frees the participant's room.
-            consultation = (
-                [panel("consultation", view)] if _consultation_concerns(pid, before) else []
-            )
-            return [*consultation, *_moved(view, pid, dst)]
+            concerns = _consultation_concerns(pid, before)
+            return _moved(view, pid, dst, [("consultation", None)] if concerns else [])
         case ev.ParticipantMarked(participant_id=pid):
-            if not view.names:
-                return []
-            return [panel("person", view, presence=view.state.present[pid])]
+            return [], _person_row(view, pid)
         case ev.ParticipantLeft(participant_id=pid) | mev.ForcedExit(participant_id=pid):
             forced = isinstance(body, mev.ForcedExit)
             moderation = forced or _moderation_concerns(pid, before, view)
-            return [
-                panel("status", view),
-                panel("absent", view),
-                *([panel("moderation", view)] if moderation else []),
-                *([panel("consultation", view)] if _consultation_concerns(pid, before) else []),
-                _delete_person(view, pid),
+            keys = [
+                ("status", None),
+                ("absent", None),
+                *([("moderation", None)] if moderation else []),
+                *([("consultation", None)] if _consultation_concerns(pid, before) else []),
                 *_counts(view, before, pid),
             ]
+            return keys, [_delete_person(view, pid)]
         case mev.WarningGiven(participant_id=pid):
-            row = [panel("person", view, presence=view.state.present[pid])] if view.names else []
-            return [panel("moderation", view), panel("status", view), *row]
+            return [("moderation", None), ("status", None)], _person_row(view, pid)
         case mev.FlagRaised() | mev.FlagDismissed() | mev.IncidentRecorded() | iev.GateRefused():
-            return [panel("moderation", view), panel("status", view)]
+            return [("moderation", None), ("status", None)], []
         case mev.EntryRefused():
-            return [panel("moderation", view)]
+            return [("moderation", None)], []
         case mev.ParticipantBlocked() | mev.ParticipantUnblocked():
-            return [panel("moderation", view), panel("absent", view)]
-    return []
+            return [("moderation", None), ("absent", None)], []
+    return [], []
 
 
-def _changed_entry(view: View, before: LiveState, body: ev.ParticipantEntered) -> list[str]:
+def _person_row(view: View, pid: int) -> list[str]:
+    return [panel("person", view, presence=view.state.present[pid])] if view.names else []
+
+
+def _changed_entry(view: View, before: LiveState, body: ev.ParticipantEntered) -> Changes:
     pid, space = body.participant_id, body.space
-    moderation = [panel("moderation", view)] if _moderation_concerns(pid, before, view) else []
-    return [
-        panel("status", view),
-        panel("absent", view),
-        panel("count", view, space=Space(space)),
-        _append_person(view, pid, space),
-        *moderation,
-    ]
+    moderation = [("moderation", None)] if _moderation_concerns(pid, before, view) else []
+    keys = [("status", None), ("absent", None), ("count", Space(space)), *moderation]
+    return keys, [_append_person(view, pid, space)]
 
 
-def _counts(view: View, before: LiveState, pid: int) -> list[str]:
+def _counts(view: View, before: LiveState, pid: int) -> list[Panel]:
     """The count of the space the participant was in (every count if they were unknown)."""
     was = before.present.get(pid)
-    spaces = [Space(was.space)] if was else list(view.spaces)
-    return [panel("count", view, space=s) for s in spaces]
+    return [("count", Space(was.space))] if was else [("count", s) for s in view.spaces]
 
 
-def _moved(view: View, pid: int, dst: str) -> list[str]:
+def _moved(view: View, pid: int, dst: str, keys: list[Panel]) -> Changes:
     """A participant changed space: their row moves (with whatever is open or typed in it)
     and the status bar and every count follow. All four counts are re-sent: the source
     space is not always known (a consultation's)."""
-    return [
-        panel("status", view),
-        _move_person(view, pid, dst),
-        *[panel("count", view, space=s) for s in view.spaces],
-    ]
+    counts = [("count", s) for s in view.spaces]
+    return [*keys, ("status", None), *counts], [_move_person(view, pid, dst)]
 
 
 def _append_person(view: View, pid: int, space: str) -> str:
@@ -218,19 +221,30 @@ def _candidates_changed(event: Recorded, view: View, before: LiveState) -> bool:
     return bool(view.unconfirmed() or unconfirmed(before))
 
 
-def event_frame(event: Recorded, view: View, before: LiveState) -> str:
-    """One websocket message telling `view.role` about `event`; `view.state` is the state
-    after it, `before` the state before it."""
-    parts = _changed_panels(event, view, before)
-    if _candidates_changed(event, view, before):
-        parts.append(panel("avatars", view))
-    if view.kind == MeetupKind.FAMILY_CLASS and event.type in WORKSHOP_CHANGES:
-        parts += [panel("workshop", view), panel("compliance", view)]
-    parts.append(_prepend("timeline-list", timeline_items([event], view)))
-    parts.append(_prepend("notes-list", note_items([event], view)))
-    parts.append(cue(event, view, before))
-    parts.append(seq_marker(event.seq))
-    return "".join(parts)
+def events_frame(steps: list[tuple[Recorded, View, LiveState]], final: View) -> str:
+    """One websocket message telling `final.role` about several events committed together:
+    for each (event, view after it, state before it) in order, the rows it moved, its
+    timeline line, note, spoken cue and `#live-seq`; then every whole panel any of them
+    changed, rendered once from the newest state (`final`), and the newest `#live-seq`. A
+    panel swap replaces the whole panel, so only the last one would count anyway; coming
+    after the rows' swaps, it also settles them.
+    """
+    parts: list[str] = []
+    keys: dict[Panel, None] = {}  # in order, each once
+    for event, view, before in steps:
+        changed, swaps = _changes(event, view, before)
+        if _candidates_changed(event, view, before):
+            changed.append(("avatars", None))
+        if view.kind == MeetupKind.FAMILY_CLASS and event.type in WORKSHOP_CHANGES:
+            changed += [("workshop", None), ("compliance", None)]
+        keys.update(dict.fromkeys(changed))
+        parts += swaps
+        parts.append(_prepend("timeline-list", timeline_items([event], view)))
+        parts.append(_prepend("notes-list", note_items([event], view)))
+        parts.append(cue(event, view, before))
+        parts.append(seq_marker(event.seq))
+    last = parts.pop()  # the newest `#live-seq` ends the message, as in every frame
+    return "".join(parts) + render(keys, final) + last
 
 
 def replay_frame(event: Recorded, view: View) -> str:

@@ -11,7 +11,6 @@ import hashlib
 import logging
 
 import anyio
-from sqlmodel import Session
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -23,7 +22,6 @@ from console.bridge.models import PlatformRefusal
 from console.core.errors import Refused
 from console.live.commands import append_and_publish
 from console.live.eventlog import fingerprint
-from console.live.models import Meetup
 from console.session.vocab import MeetupKind
 from console.store.db import transaction
 
@@ -58,10 +56,13 @@ async def _body(request: Request) -> bytes:
     return bytes(raw)
 
 
-def _session(engine, meetup_id: int) -> bool:
-    with Session(engine) as db:
-        meetup = db.get(Meetup, meetup_id)
-        return meetup is not None and meetup.kind == MeetupKind.METAVERSE
+async def _session(hub, meetup_id: int) -> bool:
+    """A metaverse meetup of this console (the hub holds it once anyone has used it)."""
+    try:
+        live = await hub.live(meetup_id)
+    except Refused:
+        return False
+    return live.meetup.kind == MeetupKind.METAVERSE
 
 
 def _count(engine, reason: str, meetup_id: int | None) -> None:
@@ -90,7 +91,7 @@ async def receive(request: Request) -> Response:
             raise Rejected("bad_event_id")
         delivery = parse(raw)
         meetup_id = delivery.session
-        if not await anyio.to_thread.run_sync(_session, engine, meetup_id):
+        if not await _session(hub, meetup_id):
             raise Rejected("unknown_session")
         try:
             appended = await append_and_publish(

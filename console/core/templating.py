@@ -12,6 +12,8 @@ from starlette.templating import Jinja2Templates
 from console.settings import ROOT, TZ
 
 templates = Jinja2Templates(directory=ROOT / "templates")
+# Templates ship with the code: no stat() of the file before every render to see if it changed.
+templates.env.auto_reload = False
 
 WEEKDAYS = "月火水木金土日"
 

@@ -7,6 +7,7 @@ commands (name → `Command`, with the `Action` that permits it) and the composi
 registers them.
 """
 
+import asyncio
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ class Command:
 
 
 FORBIDDEN = "この操作を行う権限がありません。"
+BATCH = 64  # commands appended in one transaction at most
 NOT_INPUT = frozenset({"command_id", "csrf_token"})  # carried by a form, but not what it asks
 
 
@@ -84,36 +86,84 @@ async def append_and_publish(
     fingerprint: str,
     decide: Decide,
 ) -> Appended:
-    """Append (idempotent by command id) under the meetup's lock, then publish.
+    """Append (idempotent by command id), then publish; raises Refused, appending nothing.
 
-    Shielded: once the append has committed, the event is published even if the caller went
-    away meanwhile. A duplicate is delivered too (the hub drops seqs it has), which repairs an
-    earlier attempt that committed but was never published. Then the hooks registered for the
-    event's kind run (not for a duplicate).
+    Commands for one meetup that arrive while its previous append is running wait for it and
+    are then appended together (`write`): one transaction and one fsync for all of them, one
+    delivery. Shielded: once the append has committed, the event is published even if the
+    caller went away meanwhile. Then the hooks registered for the event's kind run (not for a
+    duplicate).
     """
     live = await hub.live(meetup_id)
+    request = eventlog.Request(command_id, fingerprint, actor_id, decide)
     with anyio.CancelScope(shield=True):
-        async with live.lock:
-            appended = await anyio.to_thread.run_sync(
-                partial(
-                    eventlog.append,
-                    hub.engine,
-                    meetup_id=meetup_id,
-                    command_id=command_id,
-                    fingerprint=fingerprint,
-                    actor_id=actor_id,
-                    state=live.state,
-                    decide=decide,
-                )
-            )
-            await hub.deliver(meetup_id, [appended.event])
-    if not appended.duplicate:
-        for hook in current().after_commit.get(appended.event.type, ()):
+        done = asyncio.get_running_loop().create_future()
+        live.waiting.append((request, done))
+        if live.writing is None:
+            live.writing = asyncio.create_task(write(hub, live))
+        outcome = await done
+    if isinstance(outcome, BaseException):
+        raise outcome
+    if not outcome.duplicate:
+        for hook in current().after_commit.get(outcome.event.type, ()):
             try:
                 await anyio.to_thread.run_sync(hook, hub.engine, meetup_id)
             except Exception:
                 log.exception("after-commit hook %s failed for meetup %s", hook.__name__, meetup_id)
-    return appended
+    return outcome
+
+
+async def write(hub, live) -> None:
+    """The meetup's writer: appends what is waiting, up to BATCH commands at a time, under the
+    meetup's lock, then delivers the committed events (a duplicate's too: the hub drops seqs
+    it has, and this repairs an earlier attempt that committed but was never published).
+
+    If a batch fails as a whole (not a refusal: an error), each of its commands is tried on
+    its own, so one command's error is its own."""
+    try:
+        while live.waiting:
+            batch, live.waiting = live.waiting[:BATCH], live.waiting[BATCH:]
+            async with live.lock:
+                try:
+                    outcomes = await _append(hub, live, [request for request, _ in batch])
+                except Exception:
+                    if len(batch) == 1:
+                        raise
+                    outcomes = [await _alone(hub, live, request) for request, _ in batch]
+                events = {o.event.seq: o.event for o in outcomes if isinstance(o, Appended)}
+                await hub.deliver(live.meetup.id, [events[seq] for seq in sorted(events)])
+            for (_, done), outcome in zip(batch, outcomes, strict=True):
+                done.set_result(outcome)
+    except Exception as error:  # the transaction failed: every command still waiting hears it
+        for _, done in batch:
+            if not done.done():
+                done.set_result(error)
+        log.exception("appending failed for meetup %s", live.meetup.id)
+    finally:
+        live.writing = None
+        if live.waiting:  # arrived after a failure
+            live.writing = asyncio.create_task(write(hub, live))
+
+
+async def _append(hub, live, requests: list[eventlog.Request]) -> list:
+    return await anyio.to_thread.run_sync(
+        partial(
+            eventlog.append_many,
+            hub.engine,
+            meetup_id=live.meetup.id,
+            requests=requests,
+            state=live.state,
+        )
+    )
+
+
+async def _alone(hub, live, request: eventlog.Request):
+    try:
+        (outcome,) = await _append(hub, live, [request])
+    except Exception as error:
+        log.exception("appending failed for meetup %s", live.meetup.id)
+        return error
+    return outcome
 
 
 async def command_response(

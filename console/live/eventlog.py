@@ -1,15 +1,15 @@
 """The event log: the only writer of events, and the reader every projection uses.
 
-`append` runs one transaction that (1) takes the meetup's row lock by bumping `last_seq`, so
-seqs are gap-free and strictly increasing even when commands race across threads or
-processes, (2) brings the caller's state snapshot up to the seq before the new one, (3) asks
-`decide` for the event against that exact state (it may refuse), and (4) inserts the event
-unless its command id is already in the log: then everything is rolled back and the earlier
-event answers if it was the same input (its fingerprint), while an id reused for anything
-else is refused. Only after the commit does the caller publish it. Effects that other domains
-registered for the event's kind (`Registry.reactions`) run in the same transaction, after the
-command's own.
-"""
+`append_many` runs one transaction for one or several commands of a meetup that (1) takes
+the meetup's row lock and reads its `last_seq`, so seqs are gap-free and strictly increasing
+even when commands race across threads or processes, (2) brings the caller's state snapshot
+up to it, then for each command in order (3) asks its `decide` for the event against the
+state its predecessors made (it may refuse) and (4) inserts the event unless its command id
+is already in the log: then that command's savepoint is rolled back and the earlier event
+answers if it was the same input (its fingerprint), while an id reused for anything else is
+refused. Only after the commit does the caller publish the events. Effects that other domains
+registered for the event's kind (`Registry.reactions`) run in the same savepoint, after the
+command's own."""
 
 import hashlib
 import json
@@ -138,10 +138,12 @@ def _insert(dialect: str):
 
 EVENT = EventRow.__table__
 MEETUP = Meetup.__table__
-_NEXT_SEQ = (
+# Takes the meetup's row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the
+# database's) and reads the last seq: commands race across threads and processes, seqs don't.
+_LOCK_SEQ = (
     update(MEETUP)
     .where(MEETUP.c.id == bindparam("meetup"))
-    .values(last_seq=MEETUP.c.last_seq + 1)
+    .values(last_seq=MEETUP.c.last_seq)
     .returning(MEETUP.c.last_seq)
 )
 
@@ -149,6 +151,20 @@ _NEXT_SEQ = (
 class _Taken(Exception):
     """Inside the transaction: the command id is already in the log (roll back, then answer
     with the earlier event)."""
+
+
+@dataclass(frozen=True)
+class Request:
+    """One command's ask of the log: its id, the fingerprint of its input (see
+    `fingerprint()`), who gives it, and the `decide` that makes its event."""
+
+    command_id: str
+    fingerprint: str
+    actor_id: int | None
+    decide: Decide
+
+
+Outcome = Appended | Refused
 
 
 def append(
@@ -162,85 +178,136 @@ def append(
     decide: Decide,
     now: Callable[[], datetime] = utcnow,
 ) -> Appended:
-    """Append the event `decide` returns, once per command id. Raises Refused, appending nothing.
+    """Append the event `decide` returns, once per command id. Raises Refused, appending
+    nothing. One command on its own: see `append_many`."""
+    request = Request(command_id, fingerprint, actor_id, decide)
+    (outcome,) = append_many(engine, meetup_id=meetup_id, requests=[request], state=state, now=now)
+    if isinstance(outcome, Refused):
+        raise outcome
+    return outcome
 
-    `fingerprint` (see `fingerprint()`) is taken of the command's input, not of the event
-    `decide` makes of it: a retry that arrives after the state moved on still gets its
-    original event, while the same id with another command or other input is refused (409).
 
-    One transaction on one connection, in SQLAlchemy Core: the seq bump (the meetup's write
-    lock), the read of any events the caller's state lacks, `decide`, and an INSERT whose
-    conflict on the command id means "already done" — then the transaction is rolled back
-    (the bumped seq with it, so seqs stay gap-free) and the earlier event answers.
+def append_many(
+    engine: Engine,
+    *,
+    meetup_id: int,
+    requests: list[Request],
+    state: State,
+    now: Callable[[], datetime] = utcnow,
+) -> list[Outcome]:
+    """Append the events of several commands in one transaction (one commit, one fsync), in
+    order, each decided against the state its predecessors made. Each command's outcome, in
+    the order given: its event, the earlier event of a retry, or its refusal.
+
+    In SQLAlchemy Core on the transaction's one connection: the meetup's row is locked (its
+    `last_seq` read), any events the caller's state lacks are read, then for each command a
+    SAVEPOINT, `decide`, and an INSERT whose conflict on the command id means "already done":
+    the savepoint is rolled back and, after the commit, the earlier event answers if its input
+    was the same (its fingerprint) and a refusal (409) if not. A refused command's savepoint is
+    rolled back too, so it leaves nothing; the others go on. The seqs taken are gap-free:
+    `last_seq` is written once, after the last event. A failure of the transaction itself
+    raises, and then nothing at all was appended.
     """
-    if not COMMAND_ID.match(command_id or ""):
-        raise Refused("操作IDが不正です。画面を再読み込みしてからやり直してください。", status=400)
-    try:
-        with transaction(engine) as db:
-            conn = db.connection()
-            seq = conn.execute(_NEXT_SEQ, {"meetup": meetup_id}).scalar_one_or_none()
-            if seq is None:
-                raise Refused("開催回が見つかりません。", status=404)
-            if state.seq > seq - 1:
-                raise RuntimeError(f"live state at {state.seq} is ahead of the log at {seq - 1}")
-            state = fold(state, read_since(db, meetup_id, state.seq, upto=seq - 1))
-            try:
-                decision = decide(db, state)
-            except Refused:
-                # A retry may be refused by the state its own event made: answer it instead.
-                if _by_command_id(db, command_id) is not None:
-                    raise _Taken() from None
-                raise
-            body, effect = decision if isinstance(decision, tuple) else (decision, None)
-            event = Recorded(
-                meetup_id=meetup_id,
-                seq=seq,
-                at=now(),
-                actor_id=actor_id,
-                command_id=command_id,
-                body=body,
-            )
-            after = apply(state, event)
-            inserted = conn.execute(
-                _insert(conn.dialect.name),
-                {
-                    "meetup_id": meetup_id,
-                    "seq": seq,
-                    "type": body.type,
-                    "actor_id": actor_id,
-                    "participant_id": getattr(body, "participant_id", None),
-                    "at": event.at,
-                    "payload": body.to_json(),
-                    "command_id": command_id,
-                    "fingerprint": fingerprint,
-                },
-            ).first()
-            if inserted is None:
-                raise _Taken()
-            if effect is not None:
-                effect(db, event, state)
-            for reaction in current().reactions.get(body.type, ()):
-                reaction(db, event, state)
-            announce(db, meetup_id, seq)
-            if after.status != state.status:
-                conn.execute(
-                    update(MEETUP).where(MEETUP.c.id == meetup_id).values(status=after.status)
+    outcomes: list[Outcome | None] = [None] * len(requests)
+    taken: list[int] = []  # answered by the committed event with the same command id
+    with transaction(engine) as db:
+        conn = db.connection()
+        last = conn.execute(_LOCK_SEQ, {"meetup": meetup_id}).scalar_one_or_none()
+        if last is None:
+            raise Refused("開催回が見つかりません。", status=404)
+        if state.seq > last:
+            raise RuntimeError(f"live state at {state.seq} is ahead of the log at {last}")
+        if state.seq < last:  # the caller's state lacks events (another worker's)
+            state = fold(state, read_since(db, meetup_id, state.seq, upto=last))
+        status = state.status
+        for index, request in enumerate(requests):
+            if not COMMAND_ID.match(request.command_id or ""):
+                outcomes[index] = Refused(
+                    "操作IDが不正です。画面を再読み込みしてからやり直してください。", status=400
                 )
-    except _Taken:
-        pass  # rolled back; answered below from the committed twin
-    except IntegrityError:
-        # Another command changed the same record at the same moment (e.g. two blocks), or
-        # (PostgreSQL, another meetup) a twin committed the same command id meanwhile.
-        pass
-    else:
-        return Appended(event=event, duplicate=False)
-    with Session(engine) as db:
-        earlier = _by_command_id(db, command_id)
+                continue
+            point = db.begin_nested()
+            try:
+                event, after = _one(db, conn, meetup_id, last + 1, request, state, now())
+            except Refused as refused:
+                point.rollback()
+                outcomes[index] = refused
+            except (_Taken, IntegrityError):
+                # IntegrityError: another command changed the same record at the same moment
+                # (two blocks), or (PostgreSQL) a twin committed the same command id meanwhile.
+                point.rollback()
+                taken.append(index)
+            else:
+                point.commit()
+                last, state = last + 1, after
+                outcomes[index] = Appended(event=event, duplicate=False)
+        if any(isinstance(o, Appended) for o in outcomes):
+            values = {"last_seq": last} | (
+                {"status": state.status} if state.status != status else {}
+            )
+            conn.execute(update(MEETUP).where(MEETUP.c.id == meetup_id).values(**values))
+            announce(db, meetup_id, last)
+    if taken:
+        with Session(engine) as db:
+            for index in taken:
+                outcomes[index] = _answer_retry(db, meetup_id, requests[index])
+    return outcomes
+
+
+def _one(db: Session, conn, meetup_id: int, seq: int, request: Request, state: State, at):
+    """Inside the savepoint: decide, insert, the effects. (event, state after) or raises."""
+    try:
+        decision = request.decide(db, state)
+    except Refused:
+        # A retry may be refused by the state its own event made: answer it instead.
+        if _by_command_id(db, request.command_id) is not None:
+            raise _Taken() from None
+        raise
+    body, effect = decision if isinstance(decision, tuple) else (decision, None)
+    event = Recorded(
+        meetup_id=meetup_id,
+        seq=seq,
+        at=at,
+        actor_id=request.actor_id,
+        command_id=request.command_id,
+        body=body,
+    )
+    after = apply(state, event)
+    inserted = conn.execute(
+        _insert(conn.dialect.name),
+        {
+            "meetup_id": meetup_id,
+            "seq": seq,
+            "type": body.type,
+            "actor_id": request.actor_id,
+            "participant_id": getattr(body, "participant_id", None),
+            "at": event.at,
+            "payload": body.to_json(),
+            "command_id": request.command_id,
+            "fingerprint": request.fingerprint,
+        },
+    ).first()
+    if inserted is None:
+        raise _Taken()
+    if effect is not None:
+        effect(db, event, state)
+    for reaction in current().reactions.get(body.type, ()):
+        reaction(db, event, state)
+    return event, after
+
+
+def _answer_retry(db: Session, meetup_id: int, request: Request) -> Outcome:
+    earlier = _by_command_id(db, request.command_id)
     if earlier is None:
-        raise Refused(
+        return Refused(
             "同時に別の操作が記録されました。画面を確認してからやり直してください。", status=409
         )
-    return _duplicate(earlier, meetup_id=meetup_id, actor_id=actor_id, fingerprint=fingerprint)
+    try:
+        return _duplicate(
+            earlier, meetup_id=meetup_id, actor_id=request.actor_id, fingerprint=request.fingerprint
+        )
+    except Refused as refused:
+        return refused
 
 
 def _duplicate(

@@ -14,6 +14,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 import anyio
 from sqlalchemy.engine import Engine
@@ -88,6 +89,9 @@ class LiveMeetup:
     state: State
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     subscribers: set[Subscriber] = field(default_factory=set)
+    # Commands waiting for the meetup's writer (console.live.commands.write), and that writer.
+    waiting: list = field(default_factory=list)
+    writing: asyncio.Task | None = None
 
 
 class Hub:
@@ -97,7 +101,8 @@ class Hub:
         self._meetups: dict[int, LiveMeetup] = {}
         self._loading = asyncio.Lock()
         self.board = current().board
-        self._directories: dict[int, tuple[float, object]] = {}
+        self._directories: dict[int, tuple[float, object]] = {}  # (read began, directory)
+        self._renaming: dict[int, asyncio.Task] = {}  # background reads of names
         # Frames for resuming sockets, rendered once per role and seq: (kind, meetup, role, seq).
         self._rendered: OrderedDict[tuple[str, int, str, int], str] = OrderedDict()
         self._resuming: dict[int, asyncio.Lock] = {}
@@ -128,20 +133,37 @@ class Hub:
             return self.board.directory(db, meetup_id)
 
     async def names(self, meetup_id: int, events: list[Recorded] = (), *, fresh: bool = False):
-        """The directory for rendering live frames, reused for a few seconds instead of read
-        for every event and every socket; read again at once when `events` mention someone
-        it does not know or change what is shown beside names."""
+        """The directory for rendering live frames, reused instead of read for every event and
+        every socket. Read now when `fresh` or when `events` mention someone it does not know
+        or change what is shown beside names; once older than DIRECTORY_SECONDS it is still
+        used while a fresh copy is read in the background, so no command waits for it."""
         cached = self._directories.get(meetup_id)
         if (
-            not fresh
-            and cached is not None
-            and time.monotonic() - cached[0] < DIRECTORY_SECONDS
-            and not any(self.board.changes_names(event, cached[1]) for event in events)
+            fresh
+            or cached is None
+            or any(self.board.changes_names(event, cached[1]) for event in events)
         ):
-            return cached[1]
+            return await self._read_names(meetup_id)
+        if time.monotonic() - cached[0] >= DIRECTORY_SECONDS and meetup_id not in self._renaming:
+            self._renaming[meetup_id] = asyncio.create_task(self._refresh_names(meetup_id))
+        return cached[1]
+
+    async def _read_names(self, meetup_id: int):
+        """Read the directory; kept unless a read that began later was kept meanwhile."""
+        began = time.monotonic()
         directory = await anyio.to_thread.run_sync(self.directory, meetup_id)
-        self._directories[meetup_id] = (time.monotonic(), directory)
+        cached = self._directories.get(meetup_id)
+        if cached is None or cached[0] <= began:
+            self._directories[meetup_id] = (began, directory)
         return directory
+
+    async def _refresh_names(self, meetup_id: int) -> None:
+        try:
+            await self._read_names(meetup_id)
+        except Exception:
+            log.exception("reading names failed for meetup %s", meetup_id)
+        finally:
+            self._renaming.pop(meetup_id, None)
 
     async def deliver(self, meetup_id: int, events: list[Recorded]) -> None:
         """Fold committed events into live state and fan them out. Never raises."""
@@ -166,18 +188,24 @@ class Hub:
         directory = await self.names(meetup_id, fresh)
         # No await from here on: a socket subscribing meanwhile either sees these events in
         # its snapshot or receives them on its queue, never neither.
+        steps: list[tuple[Recorded, State, State]] = []  # (event, state before, state after)
         for event in fresh:
-            if event.seq <= live.state.seq:
-                continue
-            before, live.state = live.state, apply(live.state, event)
-            for role in {sub.role for sub in live.subscribers}:
-                frame = self.board.event_frame(
-                    event, self.board.view(live.meetup, live.state, role, directory), before
-                )
-                framed = text_frame(frame)
-                for sub in live.subscribers:
-                    if sub.role == role:
-                        sub.push(event.seq, frame, framed)
+            before = steps[-1][2] if steps else live.state
+            if event.seq > before.seq:
+                steps.append((event, before, apply(before, event)))
+        if not steps:
+            return
+        live.state = steps[-1][2]
+        # One message per role for the events delivered together, rendered once for all the
+        # role's sockets; the whole panels in it once, however many events changed them.
+        for role in {sub.role for sub in live.subscribers}:
+            view = partial(self.board.view, live.meetup, role=role, directory=directory)
+            shown = [(event, view(after), before) for event, before, after in steps]
+            frame = self.board.events_frame(shown, shown[-1][1])
+            framed = text_frame(frame)
+            for sub in live.subscribers:
+                if sub.role == role:
+                    sub.push(live.state.seq, frame, framed)
 
     async def catch_up_frames(
         self, live: LiveMeetup, role: str, after: int, snapshot: State

@@ -26,10 +26,11 @@ from functools import wraps
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, update
+from sqlalchemy import bindparam, delete, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import class_mapper, make_transient_to_detached
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
@@ -254,29 +255,56 @@ def end_sessions_of(db: Session, staff_id: int) -> list[str]:
     return hashes
 
 
-def _standing(query):
-    """`query` limited to logins that still stand: not expired, their staff member active."""
+def _standing(query, now=None):
+    """`query` limited to logins that still stand: not expired (at `now`, by default the
+    present), their staff member active."""
     return query.join(StaffSession, StaffSession.staff_id == Staff.id).where(
-        StaffSession.expires_at > utcnow(),
+        StaffSession.expires_at > (utcnow() if now is None else now),
         Staff.active == True,  # noqa: E712 (SQL, not Python)
     )
+
+
+def _lookup_query(*, half: bool):
+    """The login lookup, built once: the staff member's and the login's columns by token hash,
+    if the login stands (and, unless `half`, its second factor was given)."""
+    staff, login = Staff.__table__, StaffSession.__table__
+    columns = [c.label(f"s_{c.name}") for c in staff.c] + [c.label(f"l_{c.name}") for c in login.c]
+    now = bindparam("now", type_=login.c.expires_at.type)
+    query = _standing(select(*columns).select_from(Staff), now).where(
+        StaffSession.token_hash == bindparam("token_hash")
+    )
+    return query if half else query.where(StaffSession.factor_at.is_not(None))
+
+
+_LOOKUP = {half: _lookup_query(half=half) for half in (False, True)}
+
+
+def _detached(model, row, prefix: str):
+    """A model instance from prefixed columns, detached as if read by a closed Session."""
+    # As the ORM's loader does: a new instance without __init__, its attributes set as loaded.
+    instance = class_mapper(model).class_manager.new_instance()
+    instance.__dict__.update({c.name: row[f"{prefix}{c.name}"] for c in model.__table__.c})
+    make_transient_to_detached(instance)
+    return instance
 
 
 def lookup(
     engine: Engine, token: str | None, *, half: bool = False
 ) -> tuple[Staff, StaffSession] | None:
-    """The staff member and login of a cookie token, if the login stands: one query. Only a
-    login completed with the second factor counts, unless `half` (the second-factor pages)."""
+    """The staff member and login of a cookie token, if the login stands: one query (in Core,
+    compiled once — it runs before every request). Only a login completed with the second
+    factor counts, unless `half` (the second-factor pages)."""
     if not token:
         return None
-    query = _standing(select(Staff, StaffSession)).where(StaffSession.token_hash == _digest(token))
-    if not half:
-        query = query.where(StaffSession.factor_at.is_not(None))
-    with Session(engine) as db:
-        found = db.exec(query).first()
-    # A plain pair: the Row would keep its result's metadata alive for as long as a socket
-    # keeps its login (about 10 KB per live dashboard).
-    return (found[0], found[1]) if found else None
+    with engine.connect() as conn:
+        row = (
+            conn.execute(_LOOKUP[half], {"token_hash": _digest(token), "now": utcnow()})
+            .mappings()
+            .first()
+        )
+    if row is None:
+        return None
+    return _detached(Staff, row, "s_"), _detached(StaffSession, row, "l_")
 
 
 def standing(engine: Engine, token_hashes: set[str]) -> set[str]:
