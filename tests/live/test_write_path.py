@@ -1,6 +1,7 @@
 """The write path's guarantees, through the real server: gap-free seqs when commands race,
 exactly one event for a command sent many times at once, and nothing published before it is
-committed (an event committed but never published still reaches a reconnecting dashboard)."""
+committed (an event committed but never published still reaches a reconnecting dashboard);
+commands appended together each keep their own outcome and reach a dashboard in one frame."""
 
 import signal
 import uuid
@@ -132,3 +133,87 @@ async def test_an_event_committed_but_never_published_reaches_a_reconnecting_das
     finally:
         srv.stop()
         engine.dispose()
+
+
+def _note(text: str):
+    return lambda _db, _state: ev.StaffNotePosted(text=text)
+
+
+def test_commands_appended_together_each_get_their_own_outcome(own):
+    """One transaction for several commands: each decided against the state the ones before
+    it made, a refusal or a retry inside leaves the others alone, the seqs stay gap-free."""
+    from console.core.errors import Refused
+
+    _srv, engine = own
+    meetup_id = new_meetup(engine)
+    first = uuid.uuid4().hex
+    same = eventlog.fingerprint("note", {"text": "一"})
+
+    def refuse(_db, _state):
+        raise Refused("だめです。")
+
+    seen: list[int] = []
+
+    def count(_db, state):
+        seen.append(state.seq)
+        return ev.StaffNotePosted(text="三")
+
+    requests = [
+        eventlog.Request(first, same, None, _note("一")),
+        eventlog.Request(uuid.uuid4().hex, "x", None, refuse),
+        eventlog.Request(uuid.uuid4().hex, "y", None, count),
+        eventlog.Request(first, same, None, _note("一")),  # the same command again
+        eventlog.Request(first, "other input", None, _note("別")),  # its id, reused
+        eventlog.Request("bad id", "z", None, _note("不正")),
+    ]
+    outcomes = eventlog.append_many(
+        engine, meetup_id=meetup_id, requests=requests, state=eventlog.replay(engine, meetup_id)
+    )
+    assert [o.event.seq for o in (outcomes[0], outcomes[2])] == [1, 2]
+    assert seen == [1]  # decided after the first event, the refused one left no trace
+    assert isinstance(outcomes[1], Refused) and outcomes[1].message == "だめです。"
+    assert outcomes[3].duplicate and outcomes[3].event.seq == 1
+    assert isinstance(outcomes[4], Refused) and outcomes[4].status == 409
+    assert isinstance(outcomes[5], Refused) and outcomes[5].status == 400
+    assert seqs_of(engine, meetup_id) == [1, 2]
+    with Session(engine) as db:
+        assert db.get(Meetup, meetup_id).last_seq == 2
+
+
+async def test_commands_that_wait_together_reach_a_dashboard_in_one_frame(own):
+    """Commands that arrive while the meetup's writer is busy are appended and delivered
+    together: one frame per role carrying every event's `#live-seq`, each once. A command
+    whose `decide` fails with an error fails alone."""
+    import asyncio
+    import re
+
+    _srv, engine = own
+    meetup_id = new_meetup(engine)
+    hub = Hub(engine, queue_size=64)
+    dashboard = hub.subscribe(await hub.live(meetup_id), "manager")
+
+    def boom(_db, _state):
+        raise RuntimeError("a defect in one command")
+
+    async def send(n: int):
+        return await append_and_publish(
+            hub,
+            meetup_id=meetup_id,
+            actor_id=1,
+            command_id=uuid.uuid4().hex,
+            fingerprint=str(n),
+            decide=boom if n == 4 else _note(f"まとめて{n}"),
+        )
+
+    outcomes = await asyncio.gather(*(send(n) for n in range(10)), return_exceptions=True)
+    assert isinstance(outcomes[4], RuntimeError)
+    appended = [o for n, o in enumerate(outcomes) if n != 4]
+    assert sorted(o.event.seq for o in appended) == list(range(1, 10))
+    frames = []
+    while not dashboard.queue.empty():
+        frames.append(dashboard.queue.get_nowait()[1])
+    markers = [int(m) for f in frames for m in re.findall(r'id="live-seq" data-seq="(\d+)"', f)]
+    assert markers == list(range(1, 10))  # each once, in order
+    assert len(frames) < 9  # delivered together, not one frame per event
+    assert all(f"まとめて{n}" in "".join(frames) for n in range(10) if n != 4)
+    assert seqs_of(engine, meetup_id) == list(range(1, 10))
