@@ -20,6 +20,7 @@ from console import settings
 from console.core.pages import page
 from console.live import bus
 from console.live.hub import Hub
+from console.live.routes import LiveFirst
 from console.schedule import jobs
 from console.security import auth
 from console.store import crypto, datakeys
@@ -171,9 +172,11 @@ routes = [
 
 middleware = [Middleware(OneLineRefusals), Middleware(SecurityHeaders)]
 
-app = Starlette(
-    routes=routes,
-    middleware=middleware,
-    lifespan=lifespan,
-    exception_handlers={404: not_found, 500: server_error},
+app = LiveFirst(
+    Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={404: not_found, 500: server_error},
+    )
 )
