@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.measure import frame_size, line, machine, open_files, settle  # noqa: E402
+from bench.measure import frame_size, line, machine, open_files, settle, threads  # noqa: E402
 from bench.ramp import aggregate, ceiling, passes  # noqa: E402
 from bench.servers import POSTGRES_URL, Bare, Console, clean, empty_postgres, run_at  # noqa: E402
 
@@ -160,39 +160,63 @@ async def workers(args) -> dict:
 
 
 async def soak(args) -> dict:
-    """20 dashboards, 5 commands/s for 15 minutes: memory, open files and p99 minute by minute."""
+    """A 3-hour session compressed: the platform simulator plays 30 avatars at 12× (13:45 to
+    17:00 in 16¼ minutes) while staff post 2 notes a second to 20 dashboards, for 15
+    minutes. Minute by minute: p99 of the notes, server RSS, open files, threads."""
+    import threading
+
+    from bench.platform_burst import SECRET
+    from console.bridge.simulator import Platform
+    from console.bridge.simulator import run as simulate
+
     minutes = args.soak_minutes or (1 if args.quick else 15)
-    console = Console()
-    out: dict = {"dashboards": 20, "rate": 5, "minutes": []}
+    console = Console(PLATFORM_WEBHOOK_SECRETS=SECRET)
+    out: dict = {"dashboards": 20, "rate": 2, "simulator_speed": 12, "avatars": 30}
+    out["minutes"] = []
+    platform = Platform(console.server.url, SECRET, console.meetup_id)
     try:
         dash = await console.dashboards(20, console.seq())
         await clean(console, dash)
+        threading.Thread(
+            target=simulate,
+            args=(platform,),
+            kwargs={"avatars": 30, "speed": 12.0, "seed": 21, "prefix": "soak-"},
+            daemon=True,
+        ).start()
         for minute in range(minutes):
-            summary = (await run_at(console, dash, 5, 60)).summary()
+            summary = (await run_at(console, dash, 2, 60)).summary()
             _, rss = console.stats()
-            summary |= {"rss_mb": round(rss / 2**20, 1), "open_files": open_files(console.pid)}
+            summary |= {
+                "rss_mb": round(rss / 2**20, 1),
+                "open_files": open_files(console.pid),
+                "threads": threads(console.pid),
+                "platform_events": len(platform.record),
+            }
             out["minutes"].append(summary)
-            print(line(f"minute {minute + 1}", summary), f"rss {summary['rss_mb']} MB", flush=True)
+            print(
+                line(f"minute {minute + 1}", summary),
+                f"rss {summary['rss_mb']} MB, {summary['open_files']} files, "
+                f"{summary['threads']} threads, {summary['platform_events']} platform events",
+                flush=True,
+            )
         await asyncio.gather(*(d.close() for d in dash))
     finally:
         await console.close()
     first, last = out["minutes"][0], out["minutes"][-1]
     out["rss_growth_percent"] = round((last["rss_mb"] / first["rss_mb"] - 1) * 100, 1)
     out["open_files_first_last"] = [first["open_files"], last["open_files"]]
+    out["threads_first_last"] = [first["threads"], last["threads"]]
     out["p99_first_last_ms"] = [first["p99_ms"], last["p99_ms"]]
+    out["platform_refused"] = sum(1 for sent in platform.record if sent.status != 200)
     out["lost"] = sum(m["lost"] for m in out["minutes"])
     out["duplicated"] = sum(m["duplicated"] for m in out["minutes"])
     return out
 
 
 async def burst(args) -> dict:
-    """Platform burst: 200 presence events in 1 s to 20 dashboards (the platform simulator)."""
-    # The hook for the platform bridge's simulator (issue 19): a module `bench/platform_burst.py`
-    # with `async def run(args, Console, clean) -> dict` drives it; until then this is skipped.
-    try:
-        from bench import platform_burst
-    except ImportError:
-        return {"skipped": "bench/platform_burst.py (the platform simulator) is not there yet"}
+    """Platform burst: 200 presence events in 1 s to 20 dashboards (bench/platform_burst.py)."""
+    from bench import platform_burst
+
     return await platform_burst.run(args, Console, clean)
 
 
@@ -266,7 +290,7 @@ SCENARIOS = {
 }
 DEFAULT = ["session", "scale", "workers", "burst", "resume", "report"]  # soak: on request
 QUICK = ["session", "scale"]
-ONCE = {"soak", "report", "burst"}  # long, or medians of their own
+ONCE = {"soak", "report"}  # long, or medians of their own
 HEADLINES = {
     "session": ["console.p50_ms", "console.p99_ms", "bare.p99_ms", "console.lost"],
     "scale": [
@@ -281,6 +305,7 @@ HEADLINES = {
         "ratio_two_to_one",
         "lost_at_passing_steps",
     ],
+    "burst": ["p99_ms", "all_on_screen_seconds", "lost", "refused"],
     "resume": ["all_caught_up_seconds", "missing", "duplicated"],
 }
 

@@ -34,7 +34,11 @@ log = logging.getLogger(__name__)
 
 CLOSE = object()  # queued to tell a subscriber's writer to close its socket
 HEARTBEAT = object()  # queued to every subscriber whose login stands, now and then: "alive"
-DIRECTORY_SECONDS = 5.0  # how long rendering may reuse names without looking again
+# How long live frames may reuse names before they are read again (in the background): a page
+# load reads them at once, and so does an event that names someone new or changes a marker.
+# Reading them takes a worker thread several milliseconds of Python holding the GIL, a stall
+# for a command that arrives meanwhile, so not often.
+DIRECTORY_SECONDS = 30.0
 # Frames kept for resuming sockets: every role's replay of a full LIVE_REPLAY_LIMIT, twice over.
 RENDERED_LIMIT = 2 * 5 * (settings.LIVE_REPLAY_LIMIT + 2)
 
