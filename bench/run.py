@@ -1,11 +1,11 @@
 """Benchmarks (issues 7 and 21): fan-out latency and throughput against bare `websockets`,
-several workers on PostgreSQL, a soak, a resume storm, and reports over a long history. Speed
-is measured here, never asserted in tests.
+several workers on PostgreSQL, a platform burst, a soak with the platform simulator, a resume
+storm, and reports over a long history. Speed is measured here, never asserted in tests.
 
 Each scenario starts the real server (uvicorn, SQLite WAL with synchronous=FULL: every event is
 durable before it is broadcast) in a subprocess on a fresh database, connects real
 authenticated websocket dashboards spread over the five audiences, and drives real staff
-commands through the HTTP path the browser uses. Latency is from sending a command to its
+commands through the HTTP path the browser uses (raw HTTP/1.1, bench/poster.py). Latency is from sending a command to its
 frame (recognised by its `#live-seq` marker) arriving at each dashboard. Ceilings are searched
 by bisection, every step from a clean state (bench/ramp.py). Each scenario runs `--repeat`
 times (3) on fresh servers; the results give every run and the median, lowest and highest of
