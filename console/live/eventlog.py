@@ -297,31 +297,20 @@ def _one(db: Session, conn, meetup_id: int, seq: int, request: Request, state: S
 
 
 def _answer_retry(db: Session, meetup_id: int, request: Request) -> Outcome:
+    """A command whose id is already in the log: a retry gets its original event; an id reused
+    for something else is refused. An event without a fingerprint (written before they were
+    kept) is taken for a retry."""
     earlier = _by_command_id(db, request.command_id)
     if earlier is None:
         return Refused(
             "同時に別の操作が記録されました。画面を確認してからやり直してください。", status=409
         )
-    try:
-        return _duplicate(
-            earlier, meetup_id=meetup_id, actor_id=request.actor_id, fingerprint=request.fingerprint
-        )
-    except Refused as refused:
-        return refused
-
-
-def _duplicate(
-    earlier: _Earlier, *, meetup_id: int, actor_id: int | None, fingerprint: str
-) -> Appended:
-    """A retried command gets its original event; an id reused for something else is refused.
-
-    An event without a fingerprint (written before they were kept) is taken for a retry."""
-    if earlier.event.meetup_id != meetup_id or earlier.event.actor_id != actor_id:
-        raise Refused(
+    if earlier.event.meetup_id != meetup_id or earlier.event.actor_id != request.actor_id:
+        return Refused(
             "この操作IDは別の操作で使用済みです。画面を再読み込みしてください。", status=409
         )
-    if earlier.fingerprint is not None and earlier.fingerprint != fingerprint:
-        raise Refused(
+    if earlier.fingerprint is not None and earlier.fingerprint != request.fingerprint:
+        return Refused(
             "この操作IDは別の内容の操作で使用済みです。画面を再読み込みしてからやり直してください。",
             status=409,
         )
