@@ -25,6 +25,7 @@ from console.core.errors import Refused
 from console.live import eventlog
 from console.live.events import Recorded
 from console.live.fold import apply
+from console.live.mailbox import Mailbox
 from console.live.models import Meetup
 from console.live.protocol import text_frame
 from console.live.registry import State, current
@@ -46,7 +47,7 @@ RENDERED_LIMIT = 2 * 5 * (settings.LIVE_REPLAY_LIMIT + 2)
 @dataclass(eq=False)
 class Subscriber:
     role: str
-    queue: asyncio.Queue
+    queue: Mailbox
     login: str = ""  # the login's token hash, to close its sockets at logout
     sent_seq: int = 0
     overflowed: bool = False
@@ -283,7 +284,7 @@ class Hub:
             return list(db.exec(query))
 
     def subscribe(self, live: LiveMeetup, role: str, login: str = "") -> Subscriber:
-        sub = Subscriber(role=role, queue=asyncio.Queue(self.queue_size), login=login)
+        sub = Subscriber(role=role, queue=Mailbox(self.queue_size), login=login)
         live.subscribers.add(sub)
         return sub
 

@@ -32,6 +32,7 @@ from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 from console import settings
+from console.live.mailbox import Mailbox
 
 
 def reset(transport: asyncio.Transport) -> None:
@@ -82,8 +83,16 @@ def text_frame(text: str) -> bytes:
 
 
 class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.queue = Mailbox()  # what the browser sent, for the app's `receive`
+
     def handle_connect(self, event) -> None:
         super().handle_connect(event)
+        # The handshake as parsed, kept by uvicorn and by the parser's frame for the socket's
+        # life: the scope has the headers the app reads, and the app drops those once read.
+        event.headers.clear()
+        self.request = None
         if getattr(self, "scope", None) is not None and not self.close_sent:
             self.scope["extensions"][EXTENSION] = {"write": self.write_frame}
 
@@ -119,3 +128,5 @@ class LiveWebSocketProtocol(WebSocketsSansIOProtocol):
                 self.transport.reset()  # connection_lost follows: the app reads a disconnect
                 raise ClientDisconnected() from None
         await super().send(message)
+        if message["type"] == "websocket.accept":
+            self.response = None  # sent; kept by uvicorn only to be sent

@@ -51,9 +51,11 @@ async def live_endpoint(ws: WebSocket) -> None:
     ):
         await ws.close(code=POLICY_VIOLATION)  # before accept: the handshake gets HTTP 403
         return
-    # Only what the socket needs for its life: not the two ORM instances (a few KB a socket).
+    # Only what the socket needs for its life: not the two ORM instances, nor the handshake's
+    # headers (a few KB a socket, for hours).
     role, token_hash = found[0].role, found[1].token_hash
     del found
+    ws.scope["headers"].clear()
     try:
         live = await hub.live(int(ws.path_params["meetup_id"]))
     except Refused:
