@@ -185,4 +185,10 @@ def line(name: str, summary: dict) -> str:
         f"  {name:<28} p50 {summary['p50_ms']:>8.1f} ms  p99 {summary['p99_ms']:>8.1f} ms  "
         f"max {summary['max_ms'] or 0:>8.1f} ms  {summary['deliveries_per_s']:>9.0f} deliveries/s  "
         f"lost {summary['lost']}  dup {summary['duplicated']}"
+        + (
+            f"  cpu server {summary['server_cpu_percent']:.0f} % client "
+            f"{summary['client_cpu_percent']:.0f} %"
+            if "client_cpu_percent" in summary
+            else ""
+        )
     )

@@ -68,15 +68,19 @@ async def session(args) -> dict:
 
 def stepper(server, dash, seconds: float, commands: int = 40):
     """A ceiling step: clean state, then `rate` for `seconds` but at least `commands`
-    messages (a p99 over a dozen commands is one slow command), with the server's CPU."""
+    messages (a p99 over a dozen commands is one slow command), with the server's CPU and the
+    benchmark client's own (both share the machine's cores)."""
 
     async def step(rate: float) -> dict:
         cleaned = await clean(server, dash)
         cpu0, _ = server.stats()
+        mine0 = time.process_time()
         result = await run_at(server, dash, rate, max(seconds, min(commands / rate, 20)))
         cpu1, rss = server.stats()
+        mine1 = time.process_time()
         return result.summary() | {
             "server_cpu_percent": round((cpu1 - cpu0) / result.seconds * 100, 1),
+            "client_cpu_percent": round((mine1 - mine0) / result.seconds * 100, 1),
             "server_rss_mb": round(rss / 2**20, 1),
             "clean_before": cleaned,
             "load_average_1m": round(os.getloadavg()[0], 2),
