@@ -18,6 +18,10 @@ framed once (`text_frame`) on the transport at once when nothing stands in its w
 handshake done, no close sent, the transport not paused); otherwise it says no and the frame
 goes the ASGI way, with the deadline above.
 
+Light for hours. A dashboard stays connected all afternoon, idle most of it: the messages
+from the browser wait in a `Mailbox` (nothing allocated while empty) rather than an
+`asyncio.Queue`, and the handshake's parsed request and response are let go once used.
+
 Run it with `--ws console.live.protocol:LiveWebSocketProtocol` (`python -m console serve`, the
 Procfile and the tests' servers do).
 """
