@@ -196,10 +196,10 @@ async def run_at(server, dashboards: list[Dashboard], rate: float, seconds: floa
     sent: dict[int, float] = {}
     for d in dashboards:
         d.arrivals.clear()
-    with quiet_collector():
+    with quiet_collector():  # until the last frame is in: its collection would delay them
         elapsed = await paced(rate, seconds, lambda n: server.send(n, sent))
-    if sent:
-        await settle(dashboards, max(sent), timeout=60)
+        if sent:
+            await settle(dashboards, max(sent), timeout=60)
     return tally(dashboards, sent, elapsed)
 
 
