@@ -74,13 +74,14 @@ def stepper(server, dash, seconds: float, commands: int = 40):
     async def step(rate: float) -> dict:
         cleaned = await clean(server, dash)
         cpu0, _ = server.stats()
-        mine0 = time.process_time()
+        mine0, wall0 = time.process_time(), time.perf_counter()
         result = await run_at(server, dash, rate, max(seconds, min(commands / rate, 20)))
         cpu1, rss = server.stats()
+        wall = time.perf_counter() - wall0  # sending, then until the last frame is in
         mine1 = time.process_time()
         return result.summary() | {
-            "server_cpu_percent": round((cpu1 - cpu0) / result.seconds * 100, 1),
-            "client_cpu_percent": round((mine1 - mine0) / result.seconds * 100, 1),
+            "server_cpu_percent": round((cpu1 - cpu0) / wall * 100, 1),
+            "client_cpu_percent": round((mine1 - mine0) / wall * 100, 1),
             "server_rss_mb": round(rss / 2**20, 1),
             "clean_before": cleaned,
             "load_average_1m": round(os.getloadavg()[0], 2),
