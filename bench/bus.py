@@ -16,7 +16,6 @@ import asyncio
 import json
 import os
 import sys
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -41,8 +40,8 @@ def note(_db, _state):
     return ev.StaffNotePosted(text="ベンチマーク")
 
 
-def writer(engine, meetup_id: int, batch: int, until: float, done: list[int]) -> None:
-    """Append batches of notes to one meetup until `until`; counts transactions and events."""
+def writer(engine, meetup_id: int, batch: int, until: float) -> tuple[int, int]:
+    """Append batches of notes to one meetup until `until`: (transactions, events)."""
     state = eventlog.replay(engine, meetup_id)
     commits = events = 0
     while time.perf_counter() < until:
@@ -52,7 +51,7 @@ def writer(engine, meetup_id: int, batch: int, until: float, done: list[int]) ->
             state = apply(state, outcome.event)
         commits += 1
         events += len(outcomes)
-    done.extend((commits, events))
+    return commits, events
 
 
 async def case(engine, writers: int, batch: int, seconds: float) -> dict:
@@ -69,22 +68,17 @@ async def case(engine, writers: int, batch: int, seconds: float) -> dict:
                 received += 1
 
         counting = asyncio.create_task(count())
-        until = time.perf_counter() + seconds
-        results = [[] for _ in meetups]
-        threads = [
-            threading.Thread(target=writer, args=(engine, m, batch, until, r))
-            for m, r in zip(meetups, results, strict=True)
-        ]
         began = time.perf_counter()
-        for t in threads:
-            t.start()
-        while any(t.is_alive() for t in threads):
-            await asyncio.sleep(0.05)
+        results = await asyncio.gather(
+            *(asyncio.to_thread(writer, engine, m, batch, began + seconds) for m in meetups)
+        )
         elapsed = time.perf_counter() - began
-        commits = sum(r[0] for r in results)
-        await asyncio.sleep(0.5)  # the last notifications on their way
+        commits, events = (sum(column) for column in zip(*results, strict=True))
+        for _ in range(50):  # the last notifications on their way: at most 5 s
+            if received >= commits:
+                break
+            await asyncio.sleep(0.1)
         counting.cancel()
-    events = sum(r[1] for r in results)
     out = {
         "writers": writers,
         "batch": batch,

@@ -132,9 +132,10 @@ def tally(dashboards: list[Dashboard], sent: dict[int, float], seconds: float) -
 @contextlib.contextmanager
 def quiet_collector():
     """While measuring, the benchmark client's own cyclic garbage collector is off (and what
-    it holds already frozen): a collection in the client (80-120 ms for a full one, 1-3 ms
+    it holds already frozen): a collection in the client (80-320 ms for a full one, 1-3 ms
     for a young one, measured) would pause the dashboards' clocks and be counted as the
-    server's latency. The server's collector runs as always. Garbage is collected after."""
+    server's latency. The server's collector runs as always. Garbage is collected after, so
+    the block must last until the last frame measured is in (`servers.run_at`)."""
     gc.collect()
     gc.freeze()
     gc.disable()

@@ -337,7 +337,7 @@ def failures(name: str, out: dict) -> bool:
         "soak": lambda o: o["lost"],
         "resume": lambda o: o["missing"],
     }.get(name, lambda o: 0)(out)
-    return bool(duplicated or lost) if "skipped" not in out else False
+    return bool(duplicated or lost)
 
 
 async def main(args) -> int:
