@@ -212,10 +212,15 @@ def new_meetup(engine, *, starts_in: timedelta = timedelta(hours=1)) -> int:
 
 
 def new_participant(engine, name: str = "テスト") -> Participant:
-    """A participant of a test's own (blocks outlive meetups: never block a shared one)."""
+    """A participant of a test's own (blocks outlive meetups: never block a shared one).
+
+    The name ends in the code's last three characters after a "・", which no code holds, so a
+    test asserting the name is absent from a page that shows the code cannot be fooled by the
+    code itself ("B" + "2C9" is inside "TB954B2C9").
+    """
     with transaction(engine) as db:
         code = f"T{uuid.uuid4().hex[:8].upper()}"
-        person = Participant(code=code, display_name=f"{name}{code[-3:]}")
+        person = Participant(code=code, display_name=f"{name}・{code[-3:]}")
         db.add(person)
         db.flush()
         return person
