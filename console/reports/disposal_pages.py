@@ -1,5 +1,6 @@
 """The disposal pages (12(5)(オ), 8(5)): the manager's dry run and preparation, the ward's
-approval, carrying it out, and the disposal certificate (PDF).
+approval, the handover of open cases to the helpline, carrying it out, and the disposal
+certificate (PDF).
 
 Carrying it out first keeps the reports (`keep_reports`): every month with a closed session
 gets its document as it stands, and every closed session its figures, so the reports of the
@@ -15,11 +16,12 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from console import settings
+from console.core import forms
 from console.core.errors import Refused
 from console.core.pages import page, refuse
 from console.core.templating import pdf_of, templates
 from console.live.models import Meetup
-from console.reports import kept
+from console.reports import handover, kept
 from console.reports.models import MonthlyReport
 from console.reports.monthly_document import FreeText, build_monthly
 from console.security import audit, disposal
@@ -27,6 +29,7 @@ from console.security.auth import guarded
 from console.security.models import Disposal, Staff
 from console.security.permissions import Action
 from console.security.reauth import confirm_first
+from console.security.takeout import REASON_MAX, record_takeout
 from console.session.vocab import MeetupStatus
 from console.settings import TZ
 from console.store.db import transaction
@@ -55,13 +58,21 @@ def _view(engine: Engine):
     with Session(engine) as db:
         row = disposal.latest(db)
         names = {s.id: s.display_name for s in db.exec(select(Staff))}
-        dry_run = disposal.counts(db) if row is None or row.done_at is None else None
-        return row, names, dry_run
+        if row is not None and row.done_at is not None:
+            return row, names, None, None
+        current = handover.build(db, now=datetime.now(TZ))
+        taken = handover.last_taken(db)
+        cases = {
+            **current.tally(),
+            "taken": taken,
+            "stale": taken is not None and taken.document != current.document,
+        }
+        return row, names, disposal.counts(db), cases
 
 
 @guarded(Action.VIEW_DISPOSAL)
 async def disposal_page(request: Request) -> Response:
-    row, names, dry_run = await run_in_threadpool(_view, request.app.state.engine)
+    row, names, dry_run, cases = await run_in_threadpool(_view, request.app.state.engine)
     retention = [(k, disposal.retention_days(k)) for k in disposal.KINDS]
     return page(
         request,
@@ -72,6 +83,7 @@ async def disposal_page(request: Request) -> Response:
         if dry_run
         else [],
         retention=retention,
+        cases=cases,
         names=names,
         done=request.query_params.get("done", ""),
     )
@@ -111,15 +123,58 @@ async def carry_out(request: Request) -> Response:
         return refuse(request, f"確認のため「{CONFIRM_WORD}」と入力してください。", 422)
 
     def act(engine: Engine, me: int) -> None:
-        disposal.carry_out(engine, staff_id=me, before_shred=keep_reports)
+        disposal.carry_out(
+            engine, staff_id=me, ready=handover.check_taken, before_shred=keep_reports
+        )
 
     return await _step(request, act, "done")
+
+
+@guarded(Action.PREPARE_DISPOSAL)
+async def handover_pdf(request: Request) -> Response:
+    """The helpline handover of the cases still open (8(5)), a recorded take-out."""
+    if confirm := confirm_first(request):  # exporting personal data: a recent confirmation
+        return confirm
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        reason = forms.one_line(form, "reason", label="出力の理由", max_len=REASON_MAX)
+    except Refused as refused:
+        return refuse(request, refused.message, refused.status)
+    engine, staff_id = request.app.state.engine, request.state.staff.id
+
+    def make() -> bytes | None:
+        with Session(engine) as db:
+            row = disposal.latest(db)
+            if row is not None and row.done_at is not None:
+                return None
+            made = handover.build(db, now=datetime.now(TZ))
+        record_takeout(
+            engine,
+            staff_id=staff_id,
+            document=made.document,
+            reason=reason,
+            count=len(made.cases),
+        )
+        return handover.to_pdf(made)
+
+    pdf = await run_in_threadpool(make)
+    if pdf is None:
+        return refuse(request, "廃棄は既に実施済みです。引継ぎ資料は作れません。", 409)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": 'attachment; filename="helpline_handover.pdf"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def certificate_html(db: Session, row: Disposal, *, now: datetime) -> str:
     names = {s.id: s.display_name for s in db.exec(select(Staff))}
     return templates.get_template("reports/disposal_certificate.html").render(
         row=row,
+        taken=handover.last_taken(db),
         counted=disposal.counted(row),
         names=names,
         now=now.astimezone(TZ),

@@ -2,11 +2,13 @@
 
 A run has three steps, each in the audit trail: the manager *prepares* it (a dry run: the
 kinds of personal data and how many records of each would go, kept with the run), a ward
-login *approves* it, and the manager *carries it out*: the reports are first kept in a form
-that needs no personal data (`before_shred`, given by the reports layer), then every data
-key is destroyed but a new one holding the `KEPT` columns (`store.shred`). The rows and the
-event log's structure stay; a personal value reads 「廃棄済み」 from then on. There is one
-disposal: a second one, or one without the ward's approval, is refused and changes nothing.
+login *approves* it, and the manager *carries it out*. Carrying out waits until the cases
+still open were handed to the helpline (8(5): `ready`, given by the reports layer); then the
+reports are kept in a form that needs no personal data (`before_shred`, also given by the
+reports layer), and every data key is destroyed but a new one holding the `KEPT` columns
+(`store.shred`). The rows and the event log's structure stay; a personal value reads
+「廃棄済み」 from then on. There is one disposal: a second one, or one without the ward's
+approval, is refused and changes nothing.
 """
 
 import json
@@ -153,8 +155,15 @@ def approve(engine: Engine, *, disposal_id: int, staff_id: int, role: str) -> No
         audit.record(db, action="disposal.approve", staff_id=staff_id, target=f"disposal:{row.id}")
 
 
-def carry_out(engine: Engine, *, staff_id: int, before_shred: Callable[[Engine], None]) -> int:
-    """Crypto-shred the personal data under the approved run; returns its id."""
+def carry_out(
+    engine: Engine,
+    *,
+    staff_id: int,
+    ready: Callable[[Session, Disposal], None],
+    before_shred: Callable[[Engine], None],
+) -> int:
+    """Crypto-shred the personal data under the approved run; returns its id. `ready` refuses
+    when something must come first (the helpline handover, given by the reports layer)."""
     with Session(engine) as db:
         _refuse_if_done(db)
         row = latest(db)
@@ -163,6 +172,7 @@ def carry_out(engine: Engine, *, staff_id: int, before_shred: Callable[[Engine],
                 "区の承認がないため廃棄できません。準備した廃棄を区職員に承認してもらってください。",
                 status=409,
             )
+        ready(db, row)
         disposal_id = row.id
     audit.record_now(
         engine, action="disposal.start", staff_id=staff_id, target=f"disposal:{disposal_id}"

@@ -8,8 +8,9 @@ The server has a key file of its own (the shared one must survive)."""
 import base64
 import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import pypdfium2
 import pytest
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pypdf import PdfReader
@@ -17,7 +18,9 @@ from sqlalchemy import String, select, type_coerce
 from sqlmodel import Session
 
 from console.security import audit, disposal
-from console.security.models import AuditEntry
+from console.security.models import AuditEntry, TakeoutRecord
+from console.security.models import Staff as StaffRow
+from console.session.models import code_lookup
 from console.settings import TZ
 from console.store import crypto
 from tests.conftest import Staff, make_server, seed
@@ -44,6 +47,23 @@ def csvs(manager: Staff, months) -> dict:
 def post(who: Staff, path: str, **data):
     return who.http.post(
         path, data={"csrf_token": who.csrf, **data}, headers={"X-CSRF-Token": who.csrf}
+    )
+
+
+def add_follow_up(engine, support: Staff):
+    """A case opened after the handover was exported (a follow-up for the demo's P005)."""
+    with Session(engine) as db:
+        owner = db.execute(select(StaffRow.id).where(StaffRow.login_id == "support")).scalar_one()
+        person = db.execute(code_lookup("P005")).scalars().one()
+    due = (datetime.now(TZ) + timedelta(days=3)).date().isoformat()
+    return post(
+        support,
+        "/care/follow-ups",
+        participant_id=str(person.id),
+        why="by_hand",
+        task="引継ぎ後に分かった件(固有語R5J)",
+        owner_id=str(owner),
+        due=due,
     )
 
 
@@ -84,11 +104,25 @@ def _journey(tmp):
         approved = post(ward, "/disposal/1/approve")
         assert approved.status_code == 303, approved.text
         seen["unconfirmed"] = post(manager, "/disposal/carry-out")
+        # The demo's P003 has a complete record never shared: a case for the helpline (8(5)).
+        seen["no_handover"] = post(manager, "/disposal/carry-out", confirm="廃棄する")
+        seen["no_reason"] = post(manager, "/disposal/handover.pdf", reason=" ")
+        seen["ward_handover"] = post(ward, "/disposal/handover.pdf", reason="区で確認")
+        seen["handover"] = post(manager, "/disposal/handover.pdf", reason="契約終了に伴う引継ぎ")
+        seen["new_follow_up"] = add_follow_up(engine, Staff(server, "support"))
+        seen["stale_page"] = manager.http.get("/disposal").text
+        seen["stale"] = post(manager, "/disposal/carry-out", confirm="廃棄する")
+        seen["key_unchanged_by_refusals"] = key_file.read_bytes() == key_before
+        seen["handover_again"] = post(
+            manager, "/disposal/handover.pdf", reason="案件の追加で再出力"
+        )
+        seen["handed_over_page"] = manager.http.get("/disposal").text
         done = post(manager, "/disposal/carry-out", confirm="廃棄する")
         assert done.status_code == 303, done.text
         key_after = key_file.read_bytes()
         seen["second"] = post(manager, "/disposal/carry-out", confirm="廃棄する")
         seen["second_prepare"] = post(manager, "/disposal/prepare")
+        seen["handover_after"] = post(manager, "/disposal/handover.pdf", reason="廃棄の後")
         seen["key_unchanged_by_second"] = key_file.read_bytes() == key_after
         seen["after"] = csvs(manager, months)
         seen["certificate"] = ward.http.get("/disposal/certificate.pdf")
@@ -121,6 +155,50 @@ def test_without_the_wards_approval_nothing_is_disposed(journey):
     assert journey["manager_approves"].status_code == 403
     assert journey["key_unchanged"]
     assert "確認のため「廃棄する」と入力してください" in journey["unconfirmed"].text
+
+
+def pdf_text(response) -> str:
+    document = pypdfium2.PdfDocument(response.content)
+    text = "".join(page.get_textpage().get_text_range() for page in document)
+    document.close()
+    return "".join(text.split())  # no line breaks
+
+
+def test_disposal_waits_for_a_handover_of_the_open_cases_to_the_helpline(journey):
+    refused = journey["no_handover"]
+    assert refused.status_code == 409
+    assert "未完了の案件が1名分あります" in refused.text and "引継ぎ資料を出力" in refused.text
+    assert (
+        journey["no_reason"].status_code == 422 and "出力の理由を入力" in journey["no_reason"].text
+    )
+    assert journey["ward_handover"].status_code == 403  # the ward approves; it exports nothing
+    first = journey["handover"]
+    assert first.status_code == 200 and first.headers["content-type"] == "application/pdf"
+    text = pdf_text(first)
+    assert "P003" in text and "本人の同意がないため内容は含めていません" in text
+    assert "個人情報を含む" in text and CONTENT not in text and "P005" not in text
+    # A case opened after the export: refused until the handover is exported again.
+    assert journey["new_follow_up"].status_code == 303, journey["new_follow_up"].text
+    assert "案件が変わりました。もう一度出力してください" in journey["stale_page"]
+    assert journey["stale"].status_code == 409
+    assert "出力時 1名、現在 2名" in journey["stale"].text
+    assert journey["key_unchanged_by_refusals"]
+    again = pdf_text(journey["handover_again"])
+    assert "P005" in again and "固有語R5J" in again and "P003" in again
+    assert "引継ぎ資料を出力済み" in journey["handed_over_page"]
+    after = journey["handover_after"]
+    assert after.status_code == 409 and "廃棄は既に実施済みです" in after.text
+    with Session(journey["engine"]) as db:
+        taken = db.execute(select(TakeoutRecord).order_by(TakeoutRecord.id)).scalars().all()
+    handovers = [t for t in taken if t.document.startswith("helpline_handover:")]
+    assert [t.count for t in handovers] == [1, 2]
+    assert handovers[0].document != handovers[1].document
+    certificate = "".join(
+        "".join(
+            p.extract_text() for p in PdfReader(io.BytesIO(journey["certificate"].content)).pages
+        ).split()
+    )
+    assert "未完了の案件2名分の引継ぎ資料を出力" in certificate
 
 
 def test_a_second_disposal_is_refused_and_changes_nothing(journey):
