@@ -296,7 +296,15 @@
     try { localStorage.setItem(tabKey, tab.id); } catch (e) { /* private mode */ }
   }
 
+  // The menu's 「その他」 closes on a click elsewhere, and on Escape (focus back on it).
+  function closeMore(except) {
+    document.querySelectorAll("details.more[open]").forEach(function (d) {
+      if (d !== except) d.open = false;
+    });
+  }
+
   document.addEventListener("click", function (evt) {
+    closeMore(evt.target.closest && evt.target.closest("details.more"));
     var tab = evt.target.closest && evt.target.closest("[role=tab]");
     if (tab) selectTab(tab, true);
     var answer = evt.target.closest && evt.target.closest("#confirm-dialog [data-answer]");
@@ -304,6 +312,12 @@
   });
 
   document.addEventListener("keydown", function (evt) {
+    var more = evt.key === "Escape" && evt.target.closest && evt.target.closest("details.more[open]");
+    if (more) {
+      more.open = false;
+      more.querySelector("summary").focus();
+      return;
+    }
     if (evt.altKey && !evt.ctrlKey && !evt.metaKey && !evt.shiftKey) {
       var target = document.querySelector('[role=tab][data-shortcut="' + evt.code + '"]');
       if (target) {

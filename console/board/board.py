@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from console.board import frames
 from console.board.view import Directory, View
+from console.consultations import events as cev
 from console.live import eventlog
 from console.live.events import Recorded
 from console.live.models import Meetup
@@ -21,6 +22,7 @@ DIRECTORY_CHANGES = {
     mev.ForcedExit.type,  # a block decision is now pending
     mev.ParticipantBlocked.type,
     mev.ParticipantUnblocked.type,
+    cev.ConsultationRecordSaved.type,  # a completed record may have made a follow-up
 }
 
 

@@ -133,6 +133,9 @@ def _changes(event: Recorded, view: View, before: LiveState) -> Changes:
             return _moved(view, pid, Space.CONSULTATION, [("consultation", None)])
         case cev.ConsultationEnded(participant_id=pid, to_space=dst):
             return _moved(view, pid, dst, [("consultation", None)])
+        case cev.ConsultationRecordSaved(participant_id=pid, complete=True):
+            # Its follow-up tick makes a follow-up: the row's reminder, if they are still here.
+            return [], _person_row(view, pid) if pid in view.state.present else []
         case cev.ConsultationRecordSaved() | cev.HandoffPrepared():
             return [], []
         case cev.HandoffConfirmed() | cev.PhoneHandoffRecorded():

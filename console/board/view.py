@@ -1,5 +1,6 @@
 """What one role sees of one meetup: its live state, the names to show, and the staffing."""
 
+import datetime as dt
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from console.security.roles import Qualification, Role
 from console.session.models import Participant
 from console.session.state import LiveState
 from console.session.vocab import MeetupKind, Post, Space, posts_of, spaces_of
+from console.settings import TZ
 from console.store.columns import utcnow
 from console.workshop.queries import facilitations, fitness
 
@@ -33,6 +35,7 @@ class Directory:
     block_pending: frozenset[int] = frozenset()  # forced out, no block decision yet
     experienced: frozenset[int] = frozenset()  # staff experienced in hikikomori support
     facilitations: dict[int, int] = field(default_factory=dict)  # workshops before this one
+    follow_ups: dict[int, dt.date] = field(default_factory=dict)  # participant -> earliest due
 
     @classmethod
     def load(cls, db: Session, meetup_id: int) -> "Directory":
@@ -61,6 +64,7 @@ class Directory:
             block_pending=care.pending_block_participants(db),
             experienced=experienced_staff(db),
             facilitations=facilitations(db, except_meetup=meetup_id),
+            follow_ups=care.open_follow_up_dues(db),
         )
 
     def staff_name(self, staff_id: int | None) -> str:
@@ -124,6 +128,15 @@ class View:
 
     def open_flags(self) -> list:
         return sorted(self.state.open_flags.values(), key=lambda f: f.seq)
+
+    def follow_up_due(self, participant_id: int) -> tuple[dt.date, bool] | None:
+        """The earliest due date of the participant's open follow-ups and whether it has
+        passed, for roles that take them on (a reminder while the person is here: a chance
+        to talk)."""
+        due = self.directory.follow_ups.get(participant_id)
+        if due is None or not allowed(self.role, Action.FOLLOW_UP):
+            return None
+        return due, due < utcnow().astimezone(TZ).date()
 
     def warnings(self, participant_id: int) -> tuple[int, int]:
         """Warnings to this participant: in this meetup, and in earlier ones."""

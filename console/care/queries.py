@@ -73,6 +73,16 @@ def pending_blocks(db: Session) -> list[tuple[BlockDecision, Participant]]:
     )
 
 
+def open_follow_up_dues(db: Session) -> dict[int, dt.date]:
+    """Participant -> the earliest due date of their open follow-ups (for the live board)."""
+    query = (
+        select(FollowUp.participant_id, func.min(FollowUp.due))
+        .where(col(FollowUp.done_at).is_(None))
+        .group_by(FollowUp.participant_id)
+    )
+    return dict(db.exec(query).all())
+
+
 def pending_block_participants(db: Session) -> frozenset[int]:
     pending = select(BlockDecision.participant_id).where(col(BlockDecision.decided_at).is_(None))
     return frozenset(db.exec(pending).all())

@@ -79,3 +79,53 @@ async def test_cues_speak_of_flags_requests_and_staffing_to_those_who_act_on_the
         await aside.close()
     finally:
         srv.stop()
+
+
+async def test_a_present_participant_with_an_open_follow_up_carries_a_reminder(tmp_path):
+    """Issue 18's reminders on the dashboard: the row of someone here today who has an open
+    follow-up says so (and when it is due) to the staff who take follow-ups on, at once when
+    a completed record makes one; the ward never sees it."""
+    from datetime import timedelta
+
+    from sqlmodel import Session, select
+
+    from console.care.models import FollowUp
+    from console.settings import TZ
+    from console.store.columns import utcnow
+    from console.store.db import transaction
+    from tests.consultations.test_consultations import consult, save
+
+    url = f"sqlite:///{tmp_path / 'reminder.db'}"
+    engine, _meetup = seed(url)
+    srv = make_server(url, tmp_path).start()
+    try:
+        meetup_id, counsellor, record = consult(engine, srv)  # the person is back in the rest space
+        pid, board = record.participant_id, f"/meetups/{meetup_id}"
+        page = counsellor.http.get(board).text
+        assert f'id="person-{pid}"' in page and "badge follow-up" not in page
+        watching = await LiveClient(srv.ws_url, meetup_id, counsellor.ws_headers()).connect(
+            page_seq(page)
+        )
+        ward = Staff(srv, "ward")
+        aside = await LiveClient(srv.ws_url, meetup_id, ward.ws_headers()).connect(page_seq(page))
+        saved = save(counsellor, record.id, follow_up="on")
+        assert saved.status_code == 200, saved.text
+        with Session(engine) as db:
+            due = db.exec(select(FollowUp.due).where(FollowUp.participant_id == pid)).one()
+        frame = await frame_of(watching, int(saved.headers["x-event-seq"]))
+        row = frame[frame.index(f'id="person-{pid}"') :]
+        assert f"フォローアップ 期限{due.month}/{due.day}" in row[: row.index("</li>")]
+        await aside.until_seq(int(saved.headers["x-event-seq"]))
+        assert aside.frames and not any("badge follow-up" in f for f in aside.frames)
+        assert "badge follow-up" not in ward.http.get(board).text
+        await watching.close()
+        await aside.close()
+
+        with transaction(engine) as db:  # the due date passes
+            follow_up = db.exec(select(FollowUp).where(FollowUp.participant_id == pid)).one()
+            follow_up.due = utcnow().astimezone(TZ).date() - timedelta(days=1)
+            db.add(follow_up)
+        late = Staff(srv, "facilitator").http.get(board).text
+        assert "フォローアップ 期限超過(" in late and 'class="badge follow-up overdue"' in late
+    finally:
+        srv.stop()

@@ -45,3 +45,22 @@ def test_the_calendar_marks_today_in_words(staff):
     page = staff("facilitator").http.get("/schedule").text
     today = re.search(r'<td class="[^"]*today[^"]*">(.*?)</td>', page, re.S).group(1)
     assert "今日" in today
+
+
+def test_a_long_menu_keeps_its_less_used_entries_under_one_disclosure(staff):
+    """The manager's 13 entries would wrap the bar on a laptop: the less used ones sit under
+    「その他」, which names the current one when you are on it; a short menu stays flat."""
+    manager = staff("manager")
+    board = manager.http.get("/meetups/1").text
+    nav = board[board.index('aria-label="メインメニュー"') : board.index("</nav>")]
+    more = nav[nav.index('<details class="more">') :]
+    assert '<summary>その他</summary>' in more
+    for href in ("/blocks", "/monthly", "/security/audit"):
+        assert f'href="{href}"' in more
+    for href in ("/schedule", "/consultations", "/care"):
+        assert f'href="{href}"' in nav and f'href="{href}"' not in more
+    blocks = manager.http.get("/blocks").text
+    assert '<summary class="current">その他: ブロック</summary>' in blocks
+    assert '<a href="/blocks" aria-current="page">ブロック</a>' in blocks
+    ward = staff("ward").http.get("/").text
+    assert 'href="/monthly"' in ward and '<details class="more">' not in ward
