@@ -1,6 +1,7 @@
 """Demo data: staff of every role, ~15 participants, and a meetup running now."""
 
 import base64
+import functools
 import hashlib
 from datetime import UTC, datetime, timedelta
 
@@ -71,6 +72,13 @@ def totp_code(login_id: str) -> str:
     return pyotp.TOTP(totp_secret(login_id)).now()
 
 
+@functools.cache
+def demo_password_hash() -> str:
+    """One argon2 hash of the published demo password, shared by every demo login and every
+    seeding in this process (each hash costs a sixth of a second; the password is no secret)."""
+    return hash_password(DEMO_PASSWORD)
+
+
 def seed(engine: Engine, *, newer: bool = True) -> Meetup:
     """Create what is missing (safe to run again) and return a meetup running now. Without
     `newer`, only what a database at the initial revision holds (no intake, no surveys: the
@@ -84,7 +92,7 @@ def seed(engine: Engine, *, newer: bool = True) -> Meetup:
                         display_name=name,
                         role=role,
                         qualification=qualification,
-                        password_hash=hash_password(DEMO_PASSWORD),
+                        password_hash=demo_password_hash(),
                     )
                 )
         for i, avatar in enumerate(AVATARS, start=1):
