@@ -71,7 +71,9 @@ class Handover:
         return f"{DOCUMENT}:{digest}"
 
 
-def _unshared(db: Session) -> list[ConsultationRecord]:
+def _unshared(db: Session) -> list[tuple[ConsultationRecord, bool]]:
+    """Complete records neither shared nor marked 「共有不要」, each with whether its sharing
+    needs the participant's consent."""
     waived = select(RecordSharing.record_id).where(col(RecordSharing.waived_at).is_not(None))
     complete = db.exec(
         select(ConsultationRecord)
@@ -81,7 +83,7 @@ def _unshared(db: Session) -> list[ConsultationRecord]:
         .order_by(ConsultationRecord.id)
     ).all()
     states = sharing(db, [r.id for r in complete])
-    return [r for r in complete if states[r.id].shared is None]
+    return [(r, states[r.id].consent_required) for r in complete if states[r.id].shared is None]
 
 
 def _record_line(record: ConsultationRecord, code: str, consent_required: bool) -> str:
@@ -126,14 +128,13 @@ def build(db: Session, *, now: datetime) -> Handover:
         ).all()
     }
     unshared = _unshared(db)
-    ids = set(follow_ups) | set(plans) | set(needs) | {r.participant_id for r in unshared}
+    ids = set(follow_ups) | set(plans) | set(needs) | {r.participant_id for r, _ in unshared}
     people = {
         p.id: p for p in db.exec(select(Participant).where(col(Participant.id).in_(ids))).all()
     }
-    states = sharing(db, [r.id for r in unshared])
     records: dict[int, list[str]] = {}
-    for r in unshared:
-        line = _record_line(r, people[r.participant_id].code, states[r.id].consent_required)
+    for r, consent_required in unshared:
+        line = _record_line(r, people[r.participant_id].code, consent_required)
         records.setdefault(r.participant_id, []).append(line)
     cases = []
     for pid in sorted(ids, key=lambda i: people[i].code):
