@@ -29,6 +29,10 @@ def _json_refusal(refusal: Refused) -> Response:
 
 
 async def _body(request: Request) -> str:
+    """The browser's WebAuthn answer, as the page's script posts it (JSON). A form post (its
+    body read already for the CSRF token) is refused: there is no credential in it."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        raise Refused("パスキーの操作は、このページのボタンから行ってください。", status=415)
     body = await request.body()
     if len(body) > TOO_LARGE:
         raise Refused("送られたデータが大きすぎます。", status=413)

@@ -64,3 +64,15 @@ def test_a_long_menu_keeps_its_less_used_entries_under_one_disclosure(staff):
     assert '<a href="/blocks" aria-current="page">ブロック</a>' in blocks
     ward = staff("ward").http.get("/").text
     assert 'href="/monthly"' in ward and '<details class="more">' not in ward
+
+
+def test_a_passkey_post_sent_as_a_plain_form_is_refused_not_a_server_error(staff):
+    """The passkey endpoints take the page script's JSON; a form post (its CSRF token in the
+    body, read already) once failed with 'Stream consumed'."""
+    manager = staff("manager")
+    for path in ("/security/passkeys", "/security/passkeys/options"):
+        got = manager.http.post(path, data={"csrf_token": manager.csrf})
+        assert got.status_code in (200, 415), (path, got.status_code, got.text)
+    got = manager.http.post("/security/passkeys", data={"csrf_token": manager.csrf})
+    assert got.status_code == 415
+    assert got.json()["error"] == "パスキーの操作は、このページのボタンから行ってください。"
