@@ -113,8 +113,48 @@ async def _error_page(request: Request, message: str, status: int) -> Response:
     return page(request, "error.html", status=status, message=message)
 
 
+PUBLIC = ("/apply", "/entry", "/survey")  # participants' pages: their own layout, no staff menu
+
+
+async def _refusal(
+    request: Request, exc: Exception, status: int, message: str, title: str
+) -> Response:
+    """A path, method or body the router or the form parser refused, answered in Japanese:
+    on a participant's page in its own plain layout, elsewhere with the staff menu."""
+    path = request.url.path
+    if any(path == p or path.startswith(p + "/") for p in PUBLIC):
+        response = page(request, "intake/public_message.html", status, title=title, message=message)
+    else:
+        response = await _error_page(request, message, status)
+    response.headers.update(getattr(exc, "headers", None) or {})  # e.g. 405's Allow
+    return response
+
+
 async def not_found(request: Request, exc: Exception) -> Response:
-    return await _error_page(request, "お探しのページは見つかりません。", 404)
+    return await _refusal(
+        request, exc, 404, "お探しのページは見つかりません。", "ページが見つかりません"
+    )
+
+
+async def not_allowed(request: Request, exc: Exception) -> Response:
+    return await _refusal(
+        request,
+        exc,
+        405,
+        "このページでは、その操作はできません。画面のボタンやリンクからお進みください。",
+        "この操作はできません",
+    )
+
+
+async def bad_request(request: Request, exc: Exception) -> Response:
+    return await _refusal(
+        request,
+        exc,
+        400,
+        "送られた内容を受け付けられませんでした(大きすぎるか、項目が多すぎます)。"
+        "入力を短くして、もう一度お試しください。",
+        "送られた内容を受け付けられませんでした",
+    )
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
@@ -177,6 +217,6 @@ app = LiveFirst(
         routes=routes,
         middleware=middleware,
         lifespan=lifespan,
-        exception_handlers={404: not_found, 500: server_error},
+        exception_handlers={400: bad_request, 404: not_found, 405: not_allowed, 500: server_error},
     )
 )

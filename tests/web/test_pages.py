@@ -54,7 +54,7 @@ def test_a_long_menu_keeps_its_less_used_entries_under_one_disclosure(staff):
     board = manager.http.get("/meetups/1").text
     nav = board[board.index('aria-label="メインメニュー"') : board.index("</nav>")]
     more = nav[nav.index('<details class="more">') :]
-    assert '<summary>その他</summary>' in more
+    assert "<summary>その他</summary>" in more
     for href in ("/blocks", "/monthly", "/security/audit"):
         assert f'href="{href}"' in more
     for href in ("/schedule", "/consultations", "/care"):
@@ -76,3 +76,30 @@ def test_a_passkey_post_sent_as_a_plain_form_is_refused_not_a_server_error(staff
     got = manager.http.post("/security/passkeys", data={"csrf_token": manager.csrf})
     assert got.status_code == 415
     assert got.json()["error"] == "パスキーの操作は、このページのボタンから行ってください。"
+
+
+def test_a_wrong_method_a_malformed_public_path_or_an_oversize_body_is_answered_in_japanese(
+    staff, server
+):
+    import httpx
+
+    manager = staff("manager")
+    wrong = manager.http.get("/care/liaison/pdf")
+    assert wrong.status_code == 405 and "その操作はできません" in wrong.text
+    assert "ログアウト" in wrong.text and "Method Not Allowed" not in wrong.text
+    assert "POST" in wrong.headers["allow"]
+    for method, path in (("PUT", "/apply/metaverse"), ("DELETE", "/entry/1")):
+        public = httpx.request(method, f"{server.url}{path}")
+        assert public.status_code == 405 and "その操作はできません" in public.text, path
+        assert "お申込みのページへ戻る" in public.text and "セッションコンソール" not in public.text
+    for path in ("/entry/abc", "/entry/-1", "/survey/"):
+        missing = httpx.get(f"{server.url}{path}")
+        assert missing.status_code == 404 and "お探しのページは見つかりません" in missing.text
+        assert "お申込みのページへ戻る" in missing.text and "ログイン画面へ" not in missing.text
+    with httpx.Client(base_url=server.url) as visitor:
+        form = visitor.get("/apply/metaverse").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        fields = {"csrf_token": (None, token), "name": (None, "あ" * 400_000)}
+        huge = visitor.post("/apply/metaverse", files=fields)
+    assert huge.status_code == 400 and "受け付けられませんでした" in huge.text
+    assert "exceeded" not in huge.text and "お申込みのページへ戻る" in huge.text
