@@ -5,7 +5,8 @@ ids, None, which the caller answers with 404), so bad input never reaches the da
 Rules: digits are ASCII only (`str.isdigit` and `int` accept 「²」 and 「２」; these do not);
 ids stay within the database's 64-bit range; months within the years the app supports; free
 text is normalised to NFC, holds no control, format, private-use or unassigned characters
-(newline and tab only where several lines are allowed) and stays within its length.
+(newline and tab only where several lines are allowed; the emoji's zero-width joiner) and
+stays within its length.
 """
 
 import re
@@ -25,7 +26,9 @@ _DIGITS = re.compile(r"[0-9]{1,19}")
 _YEAR_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _CLOCK = re.compile(r"[0-9]{2}:[0-9]{2}")
-_ALLOWED_CONTROLS = {"\n", "\t"}
+# Newline and tab (refused later where one line is asked for), and the zero-width joiner that
+# binds emoji such as 🙇‍♀️ or 👨‍👩‍👧 (a format character, but no text direction or hidden markup).
+_ALLOWED_CONTROLS = {"\n", "\t", "\u200d"}
 
 
 def number(value: str | None, *, low: int, high: int) -> int | None:
@@ -107,7 +110,10 @@ def clean(value: str | None, *, label: str, max_len: int, required: bool = True)
     if any(
         unicodedata.category(ch).startswith("C") and ch not in _ALLOWED_CONTROLS for ch in value
     ):
-        raise Refused(f"{label}に使用できない制御文字が含まれています。")
+        raise Refused(
+            f"{label}に使用できない制御文字(文字の向きを変える記号などの見えない文字)が"
+            "含まれています。その文字を消してから、もう一度お送りください。"
+        )
     return value
 
 
