@@ -7,6 +7,7 @@ get the same kind refusal. The manager sees the real reason live (a `GateRefused
 moderation's `EntryRefused` for a blocked person).
 """
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
@@ -85,7 +86,7 @@ async def pass_gate(
 ) -> Passage:
     """Check one entry at the gate and record its outcome in the meetup's log."""
     live = await hub.live(meetup_id)
-    code = code.strip()
+    code = unicodedata.normalize("NFKC", code).strip().upper()  # 「ｍ１０００01」 is M100001
     key = auth.throttle_key(code, address, door="entry")
     participant_id, ok, wait = await anyio.to_thread.run_sync(_who, hub.engine, code, password, key)
     if wait:
