@@ -606,3 +606,30 @@ def test_with_smtp_down_the_credentials_wait_and_go_out_once_when_it_returns(tmp
             controller.stop()
     finally:
         server.stop()
+
+
+def test_a_service_with_no_session_open_says_so_kindly_instead_of_a_form_that_cannot_be_sent(
+    office,
+):
+    from datetime import timedelta
+
+    from console.live.models import Meetup
+    from console.store.db import transaction
+
+    server, engine, _, _ = office
+    with public(server) as client:
+        closed = client.get("/apply/family_class")
+    assert closed.status_code == 200
+    assert "いま、お申込みを受け付けている家族教室の回はありません" in closed.text
+    assert 'name="meetup_id"' not in closed.text and "<form" not in closed.text
+    meetup_id = new_meetup(engine, starts_in=timedelta(days=2))
+    with transaction(engine) as db:
+        meetup = db.get(Meetup, meetup_id)
+        meetup.kind = "family_class"
+        db.add(meetup)
+    with public(server) as client:
+        opened = client.get("/apply/family_class").text
+    assert (
+        f'<option value="{meetup_id}"' in opened
+        and "受け付けている家族教室の回はありません" not in opened
+    )
