@@ -84,6 +84,7 @@ async def disposal_page(request: Request) -> Response:
         else [],
         retention=retention,
         cases=cases,
+        table_labels=disposal.TABLE_LABELS,
         names=names,
         done=request.query_params.get("done", ""),
     )
@@ -175,6 +176,7 @@ def certificate_html(db: Session, row: Disposal, *, now: datetime) -> str:
     return templates.get_template("reports/disposal_certificate.html").render(
         row=row,
         taken=handover.last_taken(db),
+        table_labels=disposal.TABLE_LABELS,
         counted=disposal.counted(row),
         names=names,
         now=now.astimezone(TZ),

@@ -90,6 +90,31 @@ KINDS = (
 )
 
 
+# What each table holding personal data is called on the pages and the certificate.
+TABLE_LABELS = {
+    "application": "申込",
+    "person": "申込者",
+    "participant": "参加者",
+    "credentialnotice": "ID・パスワードの通知",
+    "consultationrecord": "相談記録",
+    "recordsharing": "窓口への共有の設定",
+    "handoff": "窓口への引継ぎ",
+    "followup": "フォローアップ",
+    "blockdecision": "ブロックの判断",
+    "supportplan": "段階的支援の計画",
+    "planstage": "支援の段階",
+    "supportneed": "支援が必要な方の要約",
+    "leakcase": "個人情報漏えいの疑い",
+    "leakupdate": "漏えいの続報",
+    "event": "セッションの記録",
+    "block": "ブロック",
+    "outboxmessage": "送信メール",
+    "surveyresponse": "アンケートの回答",
+    "takeoutrecord": "持出しの記録",
+    "wardreport": "区への報告",
+}
+
+
 def kind_of(context: str) -> Kind:
     prefix = context.split(".", 1)[0].split(":", 1)[0]
     return next((k for k in KINDS if prefix in k.prefixes), KINDS[-1])

@@ -213,7 +213,8 @@ def test_the_dry_run_shows_kinds_and_counts(journey):
     assert "廃棄対象(試行" in page
     for kind in disposal.KINDS:
         assert kind.label in page
-    assert "consultationrecord: 1" in page
+    assert "相談記録: 1" in page and "consultationrecord" not in page  # tables by their names
+    assert set(disposal.TABLE_LABELS) == {t.name for t, _c, _x in disposal.personal_columns()}
 
 
 def test_no_remaining_key_decrypts_any_personal_value(journey):
