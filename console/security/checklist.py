@@ -92,7 +92,9 @@ def items(engine: Engine) -> list[Item]:
             "保存期間・契約終了時の廃棄",
             True,
             "保存期間 "
-            + "、".join(f"{k.key} {disposal.retention_days(k)}日" for k in disposal.KINDS)
+            + "、".join(
+                f"{k.label.split('(')[0]} {disposal.retention_days(k)}日" for k in disposal.KINDS
+            )
             + (
                 f"。廃棄実施 {last.done_at.astimezone(settings.TZ):%Y-%m-%d}(区承認済み)"
                 if last is not None and last.done_at is not None

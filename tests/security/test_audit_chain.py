@@ -106,6 +106,7 @@ def test_the_security_checklist_is_made_from_the_running_configuration(site):
     assert rows["全職員の二要素認証"] == "適合"  # the demo's logins are all enrolled
     assert rows["通信の暗号化(COOKIE_SECURE・HSTS)"] == "要確認"  # plain http here
     assert rows["監査記録の改ざん検知"] == "適合"
+    assert "保存期間 参加者・申込者 1825日、相談記録 1825日" in page.text  # kinds in Japanese
     pdf = manager.http.get("/security/checklist.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert Staff(server, "ward").http.get("/security/checklist").status_code == 403
