@@ -107,7 +107,7 @@ def _kana(form) -> str:
 
 
 def _birth_date(form, today: dt.date) -> dt.date:
-    born = forms.day(form.get("birth_date"), first=1900, last=today.year)
+    born = forms.day(form.get("birth_date"), first=1, last=9999)  # range checked below
     if born is None:
         raise Refused("生年月日を「2000-04-01」の形で入力してください。")
     if born > today:

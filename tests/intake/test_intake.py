@@ -274,7 +274,15 @@ def test_bad_input_gets_messages_linked_to_the_fields_and_stores_nothing(office)
             consent="",
         )
         honeypot = apply(client, website="http://spam.example")
+        born = {
+            value: apply(client, birth_date=value).text
+            for value in ("2099-01-01", "1800-01-01", "2000/04/01")
+        }
     assert answer.status_code == 422
+    assert "生年月日が未来の日付になっています" in answer.text
+    assert "生年月日が未来の日付になっています" in born["2099-01-01"]
+    assert "生年月日をご確認ください" in born["1800-01-01"]
+    assert "「2000-04-01」の形で" in born["2000/04/01"]
     for field in ("name", "kana", "birth_date", "email", "address", "consent"):
         assert f'href="#{field}"' in answer.text and f'id="{field}-error"' in answer.text
     assert "受け付けました" in honeypot.text
