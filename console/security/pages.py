@@ -12,6 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from console import settings
 from console.core import forms
+from console.core.errors import Refused
 from console.core.pages import page, refuse
 from console.core.templating import pdf_of, templates
 from console.security import audit, auth, checklist, factor, takeout
@@ -25,14 +26,24 @@ LIMIT = 500
 
 
 def _filters(request: Request) -> dict:
+    """The trail's filters; a value given but not understood is refused, never ignored (an
+    export of everything asked as an export of some)."""
     q = request.query_params
-    return {
+    f = {
         "staff": forms.record_id(q.get("staff")),
         "kind": (q.get("kind") or "").strip()[:48],
         "target": (q.get("target") or "").strip()[:128],
         "since": forms.day(q.get("since")),
         "until": forms.day(q.get("until")),
     }
+    if (q.get("staff") or "").strip() and f["staff"] is None:
+        raise Refused("職員の指定が正しくありません。", status=400)
+    for name, label in (("since", "開始日"), ("until", "終了日")):
+        if (q.get(name) or "").strip() and f[name] is None:
+            raise Refused(f"{label}は「2026-04-01」の形で入力してください。", status=400)
+    if f["since"] and f["until"] and f["since"] > f["until"]:
+        raise Refused("開始日が終了日より後になっています。日付をご確認ください。", status=400)
+    return f
 
 
 def _query(f: dict, limit: int | None):
@@ -59,7 +70,10 @@ def _staff_names(db: Session) -> dict[int, Staff]:
 
 @guarded(Action.VIEW_AUDIT)
 async def audit_trail(request: Request) -> Response:
-    f, engine = _filters(request), request.app.state.engine
+    try:
+        f, engine = _filters(request), request.app.state.engine
+    except Refused as refused:
+        return refuse(request, refused.message, refused.status)
 
     def read():
         with Session(engine) as db:
@@ -89,7 +103,10 @@ def _cell(value) -> str:
 @guarded(Action.VIEW_AUDIT)
 async def audit_csv(request: Request) -> Response:
     """The trail as CSV (IDs only, no personal data): the annex of the 12(4) report."""
-    f, engine, me = _filters(request), request.app.state.engine, request.state.staff.id
+    try:
+        f, engine, me = _filters(request), request.app.state.engine, request.state.staff.id
+    except Refused as refused:
+        return refuse(request, refused.message, refused.status)
 
     def export() -> bytes:
         audit.record_now(engine, action="audit.export", staff_id=me)

@@ -110,3 +110,26 @@ def test_the_security_checklist_is_made_from_the_running_configuration(site):
     pdf = manager.http.get("/security/checklist.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert Staff(server, "ward").http.get("/security/checklist").status_code == 403
+
+
+def test_a_filter_that_is_not_understood_is_refused_and_exports_nothing(site):
+    server, engine = site
+    manager = Staff(server, "manager")
+
+    def exports() -> int:
+        with Session(engine) as db:
+            rows = db.exec(select(AuditEntry).where(AuditEntry.action == "audit.export")).all()
+        return len(rows)
+
+    before = exports()
+    for query, message in (
+        ("since=abc", "開始日は「2026-04-01」の形で"),
+        ("until=2026-13-40", "終了日は「2026-04-01」の形で"),
+        ("since=2026-12-01&until=2026-01-01", "開始日が終了日より後になっています"),
+        ("staff=x", "職員の指定が正しくありません"),
+    ):
+        for path in ("/security/audit", "/security/audit.csv"):
+            got = manager.http.get(f"{path}?{query}")
+            assert got.status_code == 400 and message in got.text, (path, query)
+    assert exports() == before
+    assert manager.http.get("/security/audit?since=2026-01-01&until=2026-12-31").status_code == 200
