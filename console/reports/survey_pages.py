@@ -95,8 +95,12 @@ def fiscal_trends(db: Session, fiscal_year: int) -> list[tuple[str, list[Point]]
 async def trends(request: Request) -> Response:
     today = utcnow().astimezone(TZ).date()
     current = today.year if today.month >= 4 else today.year - 1
-    fy = forms.number(request.query_params.get("fy"), low=forms.FIRST_YEAR, high=forms.LAST_YEAR)
-    fy = fy or current
+    raw = request.query_params.get("fy")
+    fy = forms.number(raw, low=forms.FIRST_YEAR, high=forms.LAST_YEAR)
+    if raw is None:
+        fy = current
+    elif fy is None:
+        return refuse(request, "年度の指定が正しくありません。", 400)
 
     def read(engine):
         with Session(engine) as db:

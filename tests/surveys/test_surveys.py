@@ -222,6 +222,8 @@ def test_the_demo_has_an_approved_questionnaire_answers_and_a_trend(server, engi
     fy = past.date.year if past.date.month >= 4 else past.date.year - 1
     trends = ward.http.get(f"/surveys/trends?fy={fy}")
     assert trends.status_code == 200 and trends.text.count("<svg") >= 2
+    wrong = ward.http.get("/surveys/trends?fy=abc")  # refused, not silently this year
+    assert wrong.status_code == 400 and "年度の指定が正しくありません" in wrong.text
     monthly = manager.http.get(f"/monthly/{past.date.year}/{past.date.month}")
     assert "② アンケート集計結果" in monthly.text and "安心しました" in monthly.text
     listing = ward.http.get("/surveys")
