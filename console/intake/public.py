@@ -34,22 +34,28 @@ HONEYPOT = "website"  # hidden from people; a bot that fills every field fills i
 
 
 class Window:
-    """At most `limit` submissions per address per hour (in memory, per process)."""
+    """At most `limit` accepted applications per address per hour (in memory, per process).
+    Only what was accepted counts: someone correcting their input, or several people behind
+    one router, are not locked out by the form's own refusals."""
 
     def __init__(self) -> None:
         self._seen: dict[str, deque[float]] = defaultdict(deque)
 
-    def allow(self, address: str) -> bool:
+    def full(self, address: str) -> bool:
         now, seen = time.monotonic(), self._seen[address]
         while seen and seen[0] < now - 3600:
             seen.popleft()
-        if len(seen) >= settings.APPLY_LIMIT_PER_HOUR:
-            return False
-        seen.append(now)
-        return True
+        return len(seen) >= settings.APPLY_LIMIT_PER_HOUR
+
+    def accepted(self, address: str) -> None:
+        self._seen[address].append(time.monotonic())
 
 
 applies = Window()
+BUSY = (
+    "このところお申込みが続いたため、いまは受け付けられません。入力した内容はこのページに"
+    "残っています。1時間ほどたってから、もう一度「申し込む」を押してください。"
+)
 
 
 def _address(request: Request) -> str:
@@ -128,13 +134,16 @@ async def apply(request: Request) -> Response:
     done = page(request, "intake/applied.html", service=service)
     if form.get(HONEYPOT):
         return done  # the same answer; nothing stored
-    if not applies.allow(_address(request)):
-        return page(
+    if applies.full(_address(request)):
+        context = await run_in_threadpool(_form_context, engine, service)
+        return _with_csrf(  # what was typed stays on the page
             request,
-            "intake/public_message.html",
+            "intake/apply.html",
             429,
-            title="少し時間をおいてください",
-            message="お申込みが続いたため、いまは受け付けられません。時間をおいてからお試しください。",
+            form=form,
+            errors={"form": BUSY},
+            token=form.get("token") or uuid.uuid4().hex,
+            **context,
         )
     today = datetime.now(TZ).date()
     try:
@@ -147,6 +156,7 @@ async def apply(request: Request) -> Response:
                 )
 
         await run_in_threadpool(store)
+        applies.accepted(_address(request))
     except applications.Invalid as invalid:
         context = await run_in_threadpool(_form_context, engine, service)
         return _with_csrf(

@@ -497,10 +497,14 @@ def test_one_address_may_apply_only_so_often(tmp_path):
     server = make_server(url, tmp_path, APPLY_LIMIT_PER_HOUR="2").start()
     try:
         with public(server) as client:
-            answers = [apply(client).status_code for _ in range(3)]
+            mistakes = [apply(client, birth_date="2000/01/01").status_code for _ in range(3)]
+            answers = [apply(client).status_code for _ in range(2)]
+            busy = apply(client, name="港 つづき")
     finally:
         server.stop()
-    assert answers == [200, 200, 429]
+    assert mistakes == [422, 422, 422]  # correcting one's input is not applying again
+    assert answers == [200, 200] and busy.status_code == 429
+    assert "1時間ほどたってから" in busy.text and 'value="港 つづき"' in busy.text  # kept
 
 
 @pytest.mark.parametrize(
