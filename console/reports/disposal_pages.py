@@ -108,6 +108,10 @@ async def prepare(request: Request) -> Response:
 async def approve(request: Request) -> Response:
     if confirm := confirm_first(request):
         return confirm
+    if (await request.form()).get("agree") != "on":
+        return refuse(
+            request, "廃棄の対象と件数を確認したら、確認のチェックを入れて承認してください。", 422
+        )
     role, disposal_id = request.state.staff.role, request.path_params["disposal_id"]
 
     def act(engine: Engine, me: int) -> None:

@@ -98,10 +98,11 @@ def _journey(tmp):
         key_before = key_file.read_bytes()
         seen["unapproved"] = post(manager, "/disposal/carry-out", confirm="廃棄する")
         assert post(manager, "/disposal/prepare").status_code == 303
-        seen["manager_approves"] = post(manager, "/disposal/1/approve")
+        seen["manager_approves"] = post(manager, "/disposal/1/approve", agree="on")
         seen["unapproved_after_prepare"] = post(manager, "/disposal/carry-out", confirm="廃棄する")
         seen["key_unchanged"] = key_file.read_bytes() == key_before
-        approved = post(ward, "/disposal/1/approve")
+        seen["unticked"] = post(ward, "/disposal/1/approve")
+        approved = post(ward, "/disposal/1/approve", agree="on")
         assert approved.status_code == 303, approved.text
         seen["unconfirmed"] = post(manager, "/disposal/carry-out")
         # The demo's P003 has a complete record never shared: a case for the helpline (8(5)).
@@ -153,6 +154,8 @@ def test_without_the_wards_approval_nothing_is_disposed(journey):
         assert journey[name].status_code == 409
         assert "区の承認がないため廃棄できません" in journey[name].text
     assert journey["manager_approves"].status_code == 403
+    unticked = journey["unticked"]  # the ward ticks that it checked what goes
+    assert unticked.status_code == 422 and "確認のチェックを入れて" in unticked.text
     assert journey["key_unchanged"]
     assert "確認のため「廃棄する」と入力してください" in journey["unconfirmed"].text
 
