@@ -84,6 +84,7 @@ async def audit_trail(request: Request) -> Response:
     return page(
         request,
         "security/audit.html",
+        audit_label=audit.label,
         rows=rows,
         staff=staff,
         kinds=kinds,

@@ -83,8 +83,8 @@ def test_the_manager_sees_logins_failures_and_take_outs_and_exports_them(site):
     manager = Staff(server, "manager")
     trail = manager.http.get("/security/audit", params={"kind": "login.factor"})
     assert trail.status_code == 200 and "改ざんは見つかりませんでした" in trail.text
-    assert trail.text.count("<td>login.factor</td>") >= 2
-    assert "<td>takeout</td>" not in trail.text  # filtered by kind
+    assert trail.text.count("<td>ログイン(login.factor)</td>") >= 2  # what it is, and its code
+    assert "<td>持出し(takeout)</td>" not in trail.text  # filtered by kind
     takeouts = manager.http.get("/security/takeouts").text
     assert "residency_check.csv" in takeouts and "区の住民確認のため" in takeouts
     exported = manager.http.get("/security/audit.csv").content.decode("utf-8-sig")
