@@ -50,7 +50,8 @@ class Pack:
         return frozenset(line.person.code for line in (*self.needs, *self.plans, *self.follow_ups))
 
 
-def _person(p: Participant) -> Person:
+def person_of(p: Participant) -> Person:
+    """Who, as the meeting (and the helpline's handover) may know them: ID, age, district."""
     age = AgeBracket.parse(p.age_bracket)
     district = District.parse(p.district)
     return Person(
@@ -100,7 +101,7 @@ def build(db: Session, month: dt.date, *, now: datetime) -> Pack:
     ).all()
     latest = {}
     for need, person in needs:  # a re-worded summary replaces the earlier one
-        latest[person.id] = Line(_person(person), need.summary)
+        latest[person.id] = Line(person_of(person), need.summary)
 
     plans = []
     for plan, person in db.exec(
@@ -114,10 +115,10 @@ def build(db: Session, month: dt.date, *, now: datetime) -> Pack:
         kinds = "・".join(dict.fromkeys(StageKind(s.kind).label for s in stages)) or "未設定"
         results = "、".join(f"{StageResult(r).label}{n}" for r, n in done.items() if r)
         text = f"希望: {Wish(plan.wish).label} / 段階: {kinds}({results or '結果の記録なし'})"
-        plans.append(Line(_person(person), text))
+        plans.append(Line(person_of(person), text))
 
     follow_ups = [
-        Line(_person(person), f"{Why(f.why).label} / 期限 {f.due:%Y-%m-%d}")
+        Line(person_of(person), f"{Why(f.why).label} / 期限 {f.due:%Y-%m-%d}")
         for f, person in db.exec(
             select(FollowUp, Participant)
             .join(Participant, Participant.id == FollowUp.participant_id)

@@ -22,6 +22,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
+from console.care import liaison
 from console.care.models import FollowUp, PlanStage, SupportNeed, SupportPlan
 from console.care.vocab import PlanStatus, StageKind, StageResult, Why, Wish
 from console.consultations.commands import minimal_summary
@@ -31,7 +32,6 @@ from console.core.errors import Refused
 from console.core.templating import pdf_of, templates
 from console.security.models import Disposal, Staff, TakeoutRecord
 from console.session.models import Participant
-from console.session.vocab import AgeBracket, District
 
 DOCUMENT = "helpline_handover"  # the take-out record's document: this, ":" and the fingerprint
 
@@ -138,14 +138,13 @@ def build(db: Session, *, now: datetime) -> Handover:
         records.setdefault(r.participant_id, []).append(line)
     cases = []
     for pid in sorted(ids, key=lambda i: people[i].code):
-        person = people[pid]
-        age, district = AgeBracket.parse(person.age_bracket), District.parse(person.district)
+        who = liaison.person_of(people[pid])
         cases.append(
             Case(
-                code=person.code,
-                name=person.display_name,
-                age=age.label if age else "不明",
-                district=district.label if district else "不明",
+                code=who.code,
+                name=people[pid].display_name,
+                age=who.age,
+                district=who.district,
                 follow_ups=tuple(follow_ups.get(pid, ())),
                 plan=plans.get(pid),
                 need=needs.get(pid),
