@@ -23,6 +23,7 @@ from sqlmodel import Session, create_engine, select
 
 from console.live.models import Meetup
 from console.session.models import Participant
+from console.settings import TZ
 from console.store import crypto
 from console.store.db import make_engine, normalise_url, transaction
 from console.store.schema import migrate
@@ -204,7 +205,10 @@ def new_meetup(engine, *, starts_in: timedelta = timedelta(hours=1)) -> int:
     start = now + starts_in
     with transaction(engine) as db:
         meetup = Meetup(
-            date=start.date(), doors_at=now, starts_at=start, ends_at=start + timedelta(hours=3)
+            date=start.astimezone(TZ).date(),
+            doors_at=now,
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
         )
         db.add(meetup)
         db.flush()

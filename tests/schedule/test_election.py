@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlmodel import Session, select
 
 from console.live.models import EventRow, Meetup
+from console.settings import TZ
 from console.store.db import transaction
 from tests.conftest import (
     PG_URL,
@@ -48,7 +49,7 @@ def due_meetup(engine) -> int:
     now = datetime.now(UTC)
     with transaction(engine) as db:
         meetup = Meetup(
-            date=now.date(),
+            date=now.astimezone(TZ).date(),
             doors_at=now - timedelta(minutes=2),
             starts_at=now - timedelta(minutes=1),
             ends_at=now + timedelta(hours=2),

@@ -138,7 +138,7 @@ def _timed_meetup(engine, *, doors: float, start: float, end: float) -> int:
     now = datetime.now(UTC)
     with transaction(engine) as db:
         meetup = Meetup(
-            date=now.date(),
+            date=now.astimezone(TOKYO).date(),
             doors_at=now + timedelta(seconds=doors),
             starts_at=now + timedelta(seconds=start),
             ends_at=now + timedelta(seconds=end),

@@ -13,6 +13,7 @@ from console.moderation.models import WardReport
 from console.schedule.models import StaffExperience
 from console.security.auth import hash_password
 from console.security.models import Staff as StaffRow
+from console.settings import TZ
 from console.store.db import transaction
 from tests.conftest import Staff, new_participant
 
@@ -21,7 +22,7 @@ def family_class(engine, groups: int = 2) -> int:
     now = datetime.now(UTC)
     with transaction(engine) as db:
         meetup = Meetup(
-            date=now.date(),
+            date=now.astimezone(TZ).date(),
             kind="family_class",
             doors_at=now - timedelta(minutes=1),
             starts_at=now + timedelta(hours=1),
