@@ -8,6 +8,7 @@ never told.
 
 import datetime as dt
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from console.store import outbox
 
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,200}\.[^@\s.]{2,}")
 PHONE = re.compile(r"\+?[0-9][0-9\-]{6,18}")
+DASHES = re.compile(r"[-\u2010-\u2015\u2212\u30fc\uff70]")  # hyphens, dashes, minus, 長音
 TOKEN = re.compile(r"[0-9a-f]{32}")
 RECEIPT_SUBJECT = "【港区ひきこもり居場所支援】お申込みを受け付けました"
 
@@ -118,16 +120,23 @@ def _birth_date(form, today: dt.date) -> dt.date:
 
 
 def _email(form) -> str:
-    value = forms.one_line(form, "email", label="メールアドレス", max_len=254)
+    # Typed with a Japanese input method, an address may come full-width (ｍｉｒａｉ＠…).
+    value = unicodedata.normalize(
+        "NFKC", forms.one_line(form, "email", label="メールアドレス", max_len=254)
+    )
     if not EMAIL.fullmatch(value):
         raise Refused("メールアドレスの形をご確認ください(例: name@example.jp)。")
     return value
 
 
 def _phone(form) -> str:
-    value = (form.get("phone") or "").strip()
+    """Full-width digits, any dash and spaces are read as what they mean: 「０３－１２３４　５６７８」
+    is 03-1234-5678."""
+    typed = forms.text(form, "phone", label="電話番号", max_len=40, required=False)
+    value = unicodedata.normalize("NFKC", typed)
+    value = "-".join(DASHES.sub(" ", value).split())
     if value and not PHONE.fullmatch(value):
-        raise Refused("電話番号は半角の数字とハイフンで入力してください(任意)。")
+        raise Refused("電話番号は数字とハイフンで入力してください(任意。例: 03-1234-5678)。")
     return value
 
 
@@ -158,7 +167,7 @@ def receive(
                 "選ばれた回は申込を受け付けていません。別の回をお選びください。", status=409
             )
         fiscal_year = fiscal_year_of(meetup.date)
-    person = _person(db, submission)
+    person = person_for(db, submission.data, submission.kind)
     same = select(Application).where(
         Application.person_id == person.id,
         Application.service == submission.service,
@@ -194,20 +203,26 @@ def receive(
     return application
 
 
-def _person(db: Session, submission: Submission) -> Person:
-    data = submission.data
+def person_for(db: Session, data: PersonalData, kind: str) -> Person:
+    """The applicant with this email *and* 氏名+生年月日, or a new one: a household sharing one
+    address (a parent and their child, two siblings) are different people, each kept."""
     by_email = email_match(data.email)
-    person = db.exec(select(Person).where(Person.email_match == by_email)).first()
+    by_name_birth = name_birth_match(data.name, data.birth_date)
+    person = db.exec(
+        select(Person).where(
+            Person.email_match == by_email, Person.name_birth_match == by_name_birth
+        )
+    ).first()
     if person is not None:
         return person
     uid = uuid.uuid4().hex
     person = Person(
         uid=uid,
-        kind=submission.kind,
+        kind=kind,
         sealed=seal(uid, data),
         district=district_of(data.address),
         email_match=by_email,
-        name_birth_match=name_birth_match(data.name, data.birth_date),
+        name_birth_match=by_name_birth,
     )
     db.add(person)
     db.flush()

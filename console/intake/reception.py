@@ -10,10 +10,10 @@ from sqlmodel import Session, col, select
 
 from console.core import forms
 from console.core.errors import Refused
+from console.intake.applications import person_for
 from console.intake.models import Application, Person, TermsVersion
-from console.intake.personal import PersonalData, email_match, name_birth_match, seal, unseal
+from console.intake.personal import PersonalData, unseal
 from console.intake.queries import ADMITTED, checked_for
-from console.intake.towns import district_of
 from console.intake.vocab import ApplicantKind, ApplicationStatus, Channel
 from console.live.models import Meetup
 from console.session.models import FamilyMember, Participant, code_lookup
@@ -96,19 +96,7 @@ def walk_in(db: Session, *, meetup: Meetup, form, staff_id: int) -> str:
     if terms is None:
         raise Refused("この種類の回の利用規約が承認されていないため、受け付けられません。")
     data = PersonalData(name=name, kana=kana, address=address, birth_date=born, email=email)
-    person = db.exec(select(Person).where(Person.email_match == email_match(email))).first()
-    if person is None:
-        uid = uuid.uuid4().hex
-        person = Person(
-            uid=uid,
-            kind=ApplicantKind.SELF,
-            sealed=seal(uid, data),
-            district=district_of(address),
-            email_match=email_match(email),
-            name_birth_match=name_birth_match(name, born),
-        )
-        db.add(person)
-        db.flush()
+    person = person_for(db, data, ApplicantKind.SELF)
     db.add(
         Application(
             person_id=person.id,

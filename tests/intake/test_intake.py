@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from console.intake.models import Application, Person
 from console.intake.personal import unseal
@@ -251,12 +251,44 @@ def test_an_application_is_stored_once_and_a_known_email_gets_the_same_answer(of
         }
         first = client.post("/apply/metaverse", data=fields)
         again = client.post("/apply/metaverse", data=fields)  # a double click
-        other = apply(client, email=email)  # a new form, the same email
+        same = {k: v for k, v in fields.items() if k not in hidden}
+        other = apply(client, **same)  # a new form, the same person
     assert first.text == again.text == other.text
     with Session(engine) as db:
         person = person_by_email(engine, email)
         count = db.exec(select(func.count()).where(Application.person_id == person.id)).one()
     assert count == 1
+
+
+def test_a_household_sharing_one_email_is_two_applicants_each_kept(office):
+    """A parent and their child often share an address: the second must not vanish into the
+    first, nor be told anything about it. (Full-width typing is read as meant.)"""
+    server, engine, _, _ = office
+    email = f"household-{uuid.uuid4().hex[:6]}@example.jp"
+    with public(server) as client:
+        child = apply(client, email=email, name="港 太郎", phone="０３－１２３４　５６７８")
+        parent = apply(
+            client,
+            email=email.replace("@", "＠"),
+            name="港 一郎",
+            kana="みなと いちろう",
+            kind="family",
+            relation="父",
+            birth_date="1960-03-03",
+        )
+    assert child.status_code == parent.status_code == 200
+    assert child.text == parent.text
+    with Session(engine) as db:
+        people = {unseal(p).name: p for p in db.exec(select(Person)) if unseal(p).email == email}
+        applied = db.exec(
+            select(Application.person_id).where(
+                col(Application.person_id).in_([p.id for p in people.values()])
+            )
+        ).all()
+    assert sorted(people) == ["港 一郎", "港 太郎"]
+    assert sorted(applied) == sorted(p.id for p in people.values())
+    assert (people["港 太郎"].kind, people["港 一郎"].kind) == ("self", "family")
+    assert unseal(people["港 太郎"]).phone == "03-1234-5678"
 
 
 def test_bad_input_gets_messages_linked_to_the_fields_and_stores_nothing(office):
