@@ -29,12 +29,47 @@
     evt.detail.parameters["command_id"] = elt.dataset.commandId;
   });
 
+  // While a form's request is pending, all its buttons are disabled, not only the first one
+  // (hx-disabled-elt="find button"): a double click on 「記録を完成」 beside 「下書き保存」 sends
+  // one request.
+  document.addEventListener("htmx:beforeRequest", function (evt) {
+    var form = evt.detail.elt.closest("form");
+    if (!form) return;
+    form.querySelectorAll("button:not([disabled])").forEach(function (b) {
+      b.disabled = true;
+      b.dataset.busy = "1";
+    });
+  });
+
   document.addEventListener("htmx:afterRequest", function (evt) {
+    var form = evt.detail.elt.closest("form");
+    if (form) {
+      form.querySelectorAll("button[data-busy]").forEach(function (b) {
+        b.disabled = false;
+        delete b.dataset.busy;
+      });
+    }
     var xhr = evt.detail.xhr;
     if (!xhr || xhr.status === 0) return; // no answer: keep the id for the retry
     delete evt.detail.elt.dataset.commandId;
-    var form = evt.detail.elt.closest("form");
     if (form && evt.detail.successful && form.hasAttribute("data-reset")) form.reset();
+    // A page that shows what a command changed but gets no live frames reloads itself once
+    // the command succeeded (data-refresh, or the server's HX-Refresh), and says what was done.
+    var refresh = form && form.hasAttribute("data-refresh");
+    if (evt.detail.successful && (refresh || xhr.getResponseHeader("HX-Refresh") === "true")) {
+      try { sessionStorage.setItem("console-result", xhr.responseText); } catch (e) { /* off */ }
+      if (refresh) location.reload();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var said = null;
+    try {
+      said = sessionStorage.getItem("console-result");
+      sessionStorage.removeItem("console-result");
+    } catch (e) { /* storage off: the page itself shows the new state */ }
+    var region = document.getElementById("command-result");
+    if (said && region) region.innerHTML = said;
   });
 
   // --- Morphing -----------------------------------------------------------------------------

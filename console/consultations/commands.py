@@ -260,6 +260,19 @@ def prepare_handoff(form: Mapping[str, str], actor: Staff) -> Decide:
 
     def decide(db: Session, state: LiveState) -> Body:
         record = _shareable(db, state, record_id)
+        waiting = db.exec(
+            select(Handoff).where(
+                Handoff.record_id == record_id,
+                Handoff.method == "email",
+                col(Handoff.confirmed_by).is_(None),
+            )
+        )
+        for pending in waiting:
+            if pending.to_addr.casefold() == to_addr.casefold():  # sealed: compared here
+                raise Refused(
+                    f"この宛先への共有(H-{pending.id})は作成済みで、別の職員の確認を待っています。"
+                    "同じ内容を二重に送らないよう、新しくは作成できません。"
+                )
         code = db.get(Participant, record.participant_id).code if options["include_code"] else None
         summary = minimal_summary(
             record,

@@ -295,11 +295,15 @@ async def test_consultation_from_queue_to_helpline_email(browser, tmp_path):
         await page.get_by_label("相談に対する回答").fill("就労支援の窓口を案内した")
         await page.get_by_label("主な相談内容").select_option("就労")
         await page.get_by_label("参加者がひきこもり支援専用相談窓口への共有に同意した").check()
-        await page.get_by_role("button", name="記録を完成").click()
+        # A double click sends one request; the page then shows the record as complete, with
+        # what was done still said after its reload.
+        await page.get_by_role("button", name="記録を完成").dblclick()
+        await page.locator("h1").filter(has_text="完成").wait_for()
         await page.locator("#command-result").filter(has_text="相談記録を保存しました").wait_for()
-        await page.reload()
+        assert "修正の理由" not in await page.locator("#command-result").inner_text()
         await page.get_by_text("メールで共有する").click()
         await page.get_by_role("button", name="共有内容を作成").click()
+        await page.get_by_text("宛先の確認待ち").wait_for()
         await page.locator("#command-result").filter(has_text="共有内容を作成しました").wait_for()
         record_url = page.url
 

@@ -104,6 +104,9 @@ def test_handoff_needs_a_second_person_and_arrives_once_with_the_minimal_summary
         assert save(counsellor, record.id).status_code == 200
         prepared = record_command(counsellor, record.id, "handoff_prepare", to_addr=HELPLINE)
         assert prepared.status_code == 200, prepared.text
+        # A second click (new command id) while the first waits is refused: one email, not two.
+        twice = record_command(counsellor, record.id, "handoff_prepare", to_addr=HELPLINE.upper())
+        assert twice.status_code == 422 and "確認を待っています" in twice.text
         with Session(engine) as db:
             handoff = db.exec(select(Handoff).where(Handoff.record_id == record.id)).one()
         same = record_command(counsellor, record.id, "handoff_confirm", handoff_id=str(handoff.id))
