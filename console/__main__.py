@@ -67,6 +67,7 @@ def demo(host: str, port: int, *, platform: bool = True) -> None:
                 "(DATABASE_URL を確かめてください)。 / not a demo database"
             )
     meetup = demo_data.seed(engine)
+    settings.PUBLIC_CONTACT = settings.PUBLIC_CONTACT or demo_data.DEMO_CONTACT
     if platform:
         demo_platform.link_demo_avatars(engine)
     engine.dispose()

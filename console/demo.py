@@ -29,6 +29,8 @@ from console.store.db import transaction
 from console.surveys import sample as survey_sample
 
 DEMO_PASSWORD = "demo-pass-2026"
+# Where participants ask, for the demo only (production sets PUBLIC_CONTACT; see the checklist).
+DEMO_CONTACT = "港区ひきこもり居場所支援 事務局(デモ) 電話 03-0000-0000(平日 9時〜17時)"
 
 DEMO_STAFF = [
     ("manager", "管理者 佐藤", "manager", "social_worker"),

@@ -50,6 +50,9 @@ DATA_KEYS: Secret = config("DATA_KEYS", cast=Secret, default="")
 DATA_INDEX_KEY: Secret = config("DATA_INDEX_KEY", cast=Secret, default="")
 PUBLIC_BASE_URL: str = config("PUBLIC_BASE_URL", default="")
 METAVERSE_URL: str = config("METAVERSE_URL", default="")
+# Where a participant or applicant asks, on their pages and in their emails: one line such as
+# 「港区ひきこもり居場所支援 事務局 電話 03-XXXX-XXXX(平日 9時〜17時)」.
+PUBLIC_CONTACT: str = config("PUBLIC_CONTACT", default="")
 APPLY_LIMIT_PER_HOUR: int = config("APPLY_LIMIT_PER_HOUR", cast=int, default=10)
 SURVEY_DAYS_OPEN: int = config("SURVEY_DAYS_OPEN", cast=int, default=7)
 PORT: int = config("PORT", cast=int, default=8000)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from starlette.templating import Jinja2Templates
 
+from console import settings
 from console.settings import ROOT, TZ
 
 templates = Jinja2Templates(directory=ROOT / "templates")
@@ -39,6 +40,14 @@ def jst_datetime(value: datetime | None) -> str:
 templates.env.filters["jst"] = jst
 templates.env.filters["jst_date"] = jst_date
 templates.env.filters["jst_datetime"] = jst_datetime
+
+
+def public_contact() -> str:
+    """Where participants ask (read when rendering: the demo sets one at start-up)."""
+    return settings.PUBLIC_CONTACT
+
+
+templates.env.globals["public_contact"] = public_contact
 
 
 def pdf_of(html: str) -> bytes:

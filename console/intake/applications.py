@@ -17,6 +17,7 @@ from sqlmodel import Session, col, or_, select
 
 from console.core import forms
 from console.core.errors import Refused
+from console.intake import contact
 from console.intake.models import Application, Person, fiscal_year_of
 from console.intake.personal import PersonalData, email_match, name_birth_match, seal
 from console.intake.queries import current_terms
@@ -255,6 +256,6 @@ def _receipt(name: str) -> str:
             "しばらくお待ちください。",
             "",
             "お心当たりのない場合は、このメールを破棄してください。",
-            "本メールは送信専用です。",
+            "本メールは送信専用です。" + contact.ask(),
         ]
     )

@@ -9,6 +9,7 @@ from sqlmodel import Session, col, select
 
 from console import settings
 from console.core.errors import Refused
+from console.intake import contact
 from console.intake.models import Application, CredentialNotice, Person
 from console.intake.personal import unseal
 from console.intake.vocab import ApplicationStatus, Residency
@@ -129,6 +130,6 @@ def _letter(name: str, code: str, password: str, *, reissue: bool) -> str:
             "",
             "パスワードは他の人に教えないでください。"
             + ("以前のパスワードは使えなくなりました。" if reissue else ""),
-            "ご不明な点は、このメールへの返信ではなく、区の窓口へお問い合わせください。",
+            "このメールへの返信はできません。" + contact.ask(),
         ]
     )

@@ -7,6 +7,7 @@ get the same kind refusal. The manager sees the real reason live (a `GateRefused
 moderation's `EntryRefused` for a blocked person).
 """
 
+import math
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import anyio
 from sqlmodel import Session, select
 
+from console.intake import contact
 from console.intake import events as ev
 from console.intake.events import GateReason
 from console.intake.models import Person
@@ -33,10 +35,8 @@ from console.settings import TZ
 from console.store.db import transaction
 
 WRONG = "IDまたはパスワードが違います。お手元のメールをご確認のうえ、もう一度入力してください。"
-SORRY = (
-    "申し訳ありません。この回にはご入室いただけません。"
-    "ご不明な点は、お知らせメールに記載の連絡先までお問い合わせください。"
-)
+EMPTY = "メールでお送りしたIDとパスワードを入力してください。"
+SORRY = "申し訳ありません。この回にはご入室いただけません。"
 MESSAGES = {
     GateReason.WRONG_CREDENTIALS: WRONG,
     GateReason.NO_CONSENT: "ご入室の前に、利用規約をお読みいただき「同意します」にチェックをしてください。",
@@ -53,12 +53,19 @@ class Passage:
     participant_id: int | None = None  # who was admitted
 
 
-def _message(reason: str, meetup: Meetup) -> str:
+def _message(reason: str, meetup: Meetup, wait: float = 0.0) -> str:
     if reason == GateReason.NOT_OPEN:
         return f"まだ入室の受付前です。{meetup.doors_at.astimezone(TZ):%H:%M} から入室できます。"
     if reason == GateReason.THROTTLED:
-        return "入力の誤りが続いたため、少し時間をおいてからもう一度お試しください。"
-    return MESSAGES.get(reason, SORRY)
+        return f"入力の誤りが続いたため、{_about(wait)}待ってから、もう一度お試しください。"
+    return MESSAGES.get(reason) or SORRY + contact.ask()
+
+
+def _about(seconds: float) -> str:
+    """「30秒ほど」「2分ほど」: how long to wait, rounded up."""
+    if seconds <= 60:
+        return f"{max(1, math.ceil(seconds))}秒ほど"
+    return f"{math.ceil(seconds / 60)}分ほど"
 
 
 def _person(db: Session, participant_id: int) -> Person | None:
@@ -87,10 +94,12 @@ async def pass_gate(
     """Check one entry at the gate and record its outcome in the meetup's log."""
     live = await hub.live(meetup_id)
     code = unicodedata.normalize("NFKC", code).strip().upper()  # 「ｍ１０００01」 is M100001
+    if not code or not password:
+        return Passage(False, EMPTY, 422)  # nothing to check: not a failed attempt
     key = auth.throttle_key(code, address, door="entry")
     participant_id, ok, wait = await anyio.to_thread.run_sync(_who, hub.engine, code, password, key)
     if wait:
-        return Passage(False, _message(GateReason.THROTTLED, live.meetup), 429)
+        return Passage(False, _message(GateReason.THROTTLED, live.meetup, wait), 429)
 
     def decide(db: Session, state: LiveState):
         meetup = db.get(Meetup, meetup_id)

@@ -222,7 +222,9 @@ async def entry_form(request: Request) -> Response:
     )
     if meetup is None:
         return _not_found(request)
-    return _with_csrf(request, "intake/entry.html", meetup=meetup, terms=terms, message="")
+    return _with_csrf(
+        request, "intake/entry.html", meetup=meetup, terms=terms, message="", typed_id=""
+    )
 
 
 async def entry(request: Request) -> Response:
@@ -238,12 +240,14 @@ async def entry(request: Request) -> Response:
             meetup=meetup,
             terms=terms,
             message="ページの有効期限が切れました。もう一度入力してください。",
+            typed_id="",
         )
     form = await request.form()
+    typed_id = str(form.get("participant_id", ""))[:32]
     passage = await pass_gate(
         request.app.state.hub,
         meetup_id=meetup.id,
-        code=str(form.get("participant_id", ""))[:32],
+        code=typed_id,
         password=str(form.get("password", ""))[:128],
         consent=str(form.get("consent", "")) == "on",
         address=_address(request),
@@ -258,4 +262,5 @@ async def entry(request: Request) -> Response:
         meetup=meetup,
         terms=terms,
         message=passage.message,
+        typed_id=typed_id,
     )

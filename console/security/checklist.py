@@ -60,6 +60,12 @@ def items(engine: Engine) -> list[Item]:
             "有効" if settings.COOKIE_SECURE else "COOKIE_SECURE が無効です(TLS の背後で true に)",
         ),
         Item(
+            "参加者・申込者の問い合わせ先(PUBLIC_CONTACT)",
+            bool(settings.PUBLIC_CONTACT),
+            settings.PUBLIC_CONTACT
+            or "未設定です(入室ページ・申込の受付メール・ID通知に表示する窓口と電話番号を設定)",
+        ),
+        Item(
             "パスワードの保存と長さ",
             True,
             "argon2id でハッシュ化・10 文字以上(初期パスワードも同じ)",

@@ -19,6 +19,9 @@ from tests.live_client import LiveClient, page_seq
 from tests.smtp import start_smtp
 
 
+CONTACT = "居場所支援事務局 電話 03-1111-2222"
+
+
 @pytest.fixture(scope="module")
 def office(tmp_path_factory):
     """A server whose outbox sends to aiosmtpd, with the demo's approved terms."""
@@ -26,7 +29,9 @@ def office(tmp_path_factory):
     url = f"sqlite:///{tmp / 'intake.db'}"
     engine, meetup = seed(url)
     # Every applicant here writes from 127.0.0.1: lift the per-address limit (tested below).
-    server, smtp_port = start_with_mail(url, tmp.parent, APPLY_LIMIT_PER_HOUR="1000")
+    server, smtp_port = start_with_mail(
+        url, tmp.parent, APPLY_LIMIT_PER_HOUR="1000", PUBLIC_CONTACT=CONTACT
+    )
     controller, inbox = start_smtp(smtp_port)
     yield server, engine, inbox, tmp
     controller.stop()
@@ -118,6 +123,7 @@ async def test_from_application_to_the_managers_board(office):
     receipt = wait_for(lambda: [m for m in inbox.messages if m["To"] == email])
     assert "芝浦 ゆき 様" in receipt[0].get_content()
     assert "港区芝公園" not in receipt[0].get_content()  # no personal data beyond the name
+    assert f"{CONTACT} までお問い合わせください" in receipt[0].get_content()
     person = person_by_email(engine, email)
     assert person.district == "shiba"
 
@@ -132,7 +138,7 @@ async def test_from_application_to_the_managers_board(office):
     body = letter[0].get_content()
     code = re.search(r"ID: (\S+)", body)[1]
     password = re.search(r"パスワード: (\S+)", body)[1]
-    assert len(password.replace("-", "")) >= 12
+    assert len(password.replace("-", "")) >= 12 and CONTACT in body
     assert application_of(engine, person).status == ApplicationStatus.CREDENTIALS_SENT
 
     meetup_id = open_meetup(server, engine)
@@ -160,6 +166,10 @@ async def test_the_gate_refuses_each_case_kindly_and_the_manager_sees_why(office
         assert wrong.status_code == unknown.status_code == 401
         strip = lambda html: re.sub(r'value="[^"]*"', "", html)  # noqa: E731
         assert strip(wrong.text) == strip(unknown.text)  # unknown ID and wrong password alike
+        assert 'value="M100001"' in wrong.text  # what was typed stays, to correct
+        assert "<title>ご確認ください - 入室" in wrong.text and " autofocus>" in wrong.text
+        empty = gate(client, meetup_id, " ", "")
+        assert empty.status_code == 422 and "IDとパスワードを入力してください" in empty.text
         await board.until(lambda f: "IDまたはパスワードの誤り" in f)
         no_consent = gate(client, meetup_id, "M100001", "demo-entry-2026", consent=False)
         assert no_consent.status_code == 403 and "同意します" in no_consent.text
@@ -171,7 +181,8 @@ async def test_the_gate_refuses_each_case_kindly_and_the_manager_sees_why(office
         for _ in range(5):
             gate(client, meetup_id, "M100001", "guess")
         throttled = gate(client, meetup_id, "M100001", "demo-entry-2026")
-        assert throttled.status_code == 429 and "時間をおいて" in throttled.text
+        assert throttled.status_code == 429
+        assert re.search(r"\d+(秒|分)ほど待ってから", throttled.text)
     await board.close()
 
 
@@ -215,6 +226,7 @@ def test_unchecked_ineligible_and_closed_are_refused_without_saying_why(office):
         }
     for answer in answers.values():
         assert answer.status_code == 403 and "この回にはご入室いただけません" in answer.text
+        assert f"{CONTACT} までお問い合わせください" in answer.text  # somewhere to turn
     assert answers["unchecked"].text.count("ご入室いただけません") == answers[
         "ineligible"
     ].text.count("ご入室いただけません")
@@ -229,8 +241,8 @@ def test_unchecked_ineligible_and_closed_are_refused_without_saying_why(office):
 
     Staff(server, "manager").command(meetup_id, "close", reason="テスト")
     with public(server) as client:
-        closed = gate(client, meetup_id, codes["unchecked"], "pass-word-12")
-    assert "終了しました" in closed.text
+        closed = client.get(f"/entry/{meetup_id}")
+    assert "この回は終了しました" in closed.text and 'name="password"' not in closed.text
 
 
 def test_an_application_is_stored_once_and_a_known_email_gets_the_same_answer(office):
@@ -311,6 +323,9 @@ def test_bad_input_gets_messages_linked_to_the_fields_and_stores_nothing(office)
             for value in ("2099-01-01", "1800-01-01", "2000/04/01")
         }
     assert answer.status_code == 422
+    # The title says so and the summary takes the focus, with or without JavaScript.
+    assert "<title>入力内容をご確認ください - " in answer.text
+    assert 'id="error-summary" autofocus' in answer.text
     assert "生年月日が未来の日付になっています" in answer.text
     assert "生年月日が未来の日付になっています" in born["2099-01-01"]
     assert "生年月日をご確認ください" in born["1800-01-01"]
