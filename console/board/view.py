@@ -78,6 +78,10 @@ class Directory:
         person = self.participants.get(participant_id)
         return person.display_name if person else "参加者"
 
+    def participant_code(self, participant_id: int) -> str:
+        person = self.participants.get(participant_id)
+        return person.code if person else ""
+
     def qualified(self, staff_id: int) -> bool:
         staff = self.staff.get(staff_id)
         q = Qualification.parse(staff.qualification) if staff else None

@@ -40,7 +40,7 @@ def link_avatar(form: Mapping[str, str], actor: Staff) -> Decide:
             links.link(db, avatar_id=avatar_id, participant_id=pid, via="staff")
 
         if any(a.participant_id == pid for a in state.avatars.values() if a.in_world):
-            raise Refused(f"「{participant.display_name}」さんには別のアバターが確認済みです。")
+            raise Refused(f"{participant.label}さんには別のアバターが確認済みです。")
         if pid in state.present:  # entered already (at the gate, or typed by staff)
             body = ev.AvatarTracked(
                 avatar_id=avatar_id,

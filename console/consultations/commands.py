@@ -41,7 +41,7 @@ def _present(db: Session, state: LiveState, participant_id: int) -> Participant:
     if participant is None:
         raise Refused("参加者が見つかりません。")
     if participant_id not in state.present:
-        raise Refused(f"「{participant.display_name}」さんは現在入室していません。")
+        raise Refused(f"{participant.label}さんは現在入室していません。")
     return participant
 
 
@@ -51,9 +51,9 @@ def request(form: Mapping[str, str], actor: Staff) -> Decide:
     def decide(db: Session, state: LiveState) -> Body:
         participant = _present(db, state, participant_id)
         if any(w.participant_id == participant_id for w in state.queue.values()):
-            raise Refused(f"「{participant.display_name}」さんはすでに相談の順番待ちです。")
+            raise Refused(f"{participant.label}さんはすでに相談の順番待ちです。")
         if state.room_of(participant_id):
-            raise Refused(f"「{participant.display_name}」さんは相談中です。")
+            raise Refused(f"{participant.label}さんは相談中です。")
         return ev.ConsultationRequested(participant_id=participant_id)
 
     return decide

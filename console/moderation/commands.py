@@ -41,7 +41,7 @@ def _participant(db: Session, participant_id: int) -> Participant:
 def _present(db: Session, state: LiveState, participant_id: int) -> Participant:
     participant = _participant(db, participant_id)
     if participant_id not in state.present:
-        raise Refused(f"「{participant.display_name}」さんは現在入室していません。")
+        raise Refused(f"{participant.label}さんは現在入室していません。")
     return participant
 
 
@@ -128,7 +128,7 @@ def force_exit(form: Mapping[str, str], actor: Staff) -> Decide:
         participant = _present(db, state, participant_id)
         if not immediate and not state.warnings.get(participant_id):
             raise Refused(
-                f"「{participant.display_name}」さんにはこの開催回でまだ事前通告をしていません。"
+                f"{participant.label}さんにはこの開催回でまだ事前通告をしていません。"
                 "先に事前通告を行ってください(危険がある場合は「即時」を選び、理由を入力してください)。"
             )
         body = ev.ForcedExit(
@@ -151,10 +151,10 @@ def block(form: Mapping[str, str], actor: Staff) -> Decide:
     def decide(db: Session, state: LiveState):
         participant = _participant(db, participant_id)
         if current_block(db, participant_id):
-            raise Refused(f"「{participant.display_name}」さんはすでにブロックされています。")
+            raise Refused(f"{participant.label}さんはすでにブロックされています。")
         if participant_id in state.present:
             raise Refused(
-                f"「{participant.display_name}」さんは在室中です。先に強制退室を行ってください。"
+                f"{participant.label}さんは在室中です。先に強制退室を行ってください。"
             )
 
         def record(db: Session, event: Recorded, before: LiveState) -> None:
@@ -181,7 +181,7 @@ def unblock(form: Mapping[str, str], actor: Staff) -> Decide:
         participant = _participant(db, participant_id)
         current = current_block(db, participant_id)
         if current is None:
-            raise Refused(f"「{participant.display_name}」さんはブロックされていません。")
+            raise Refused(f"{participant.label}さんはブロックされていません。")
 
         def record(db: Session, event: Recorded, before: LiveState) -> None:
             current.lifted_at, current.lifted_by, current.lift_reason = event.at, actor.id, reason

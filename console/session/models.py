@@ -30,6 +30,11 @@ class Participant(SQLModel, table=True):
     district: str = Field(default="unknown", max_length=16)
     created_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
 
+    @property
+    def label(self) -> str:
+        """「そら」(P001): display names need not be unique, so staff messages add the ID."""
+        return f"「{self.display_name}」({self.code})"
+
 
 class FamilyMember(SQLModel, table=True):
     """A participant who takes part as a family member of a person in withdrawal (家族教室),

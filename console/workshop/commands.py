@@ -48,7 +48,7 @@ def _person(db: Session, participant_id: int) -> str:
     participant = db.get(Participant, participant_id)
     if participant is None:
         raise Refused("参加者が見つかりません。")
-    return participant.display_name
+    return participant.label
 
 
 def open_group(form: Mapping[str, str], actor: Staff) -> Decide:
@@ -97,9 +97,9 @@ def post_member(form: Mapping[str, str], actor: Staff) -> Decide:
         group = _group(db, state, name)
         who = _person(db, participant_id)
         if participant_id not in state.present:
-            raise Refused(f"「{who}」さんは現在入室していません。")
+            raise Refused(f"{who}さんは現在入室していません。")
         if participant_id in group.members:
-            raise Refused(f"「{who}」さんはすでに「{name}」にいます。")
+            raise Refused(f"{who}さんはすでに「{name}」にいます。")
         return ev.MemberPosted(group=name, participant_id=participant_id)
 
     return decide
@@ -113,7 +113,7 @@ def _leads(db: Session, actor: Staff, group: Group) -> None:
 def _member(db: Session, group: Group, participant_id: int) -> str:
     who = _person(db, participant_id)
     if participant_id not in group.members:
-        raise Refused(f"「{who}」さんは「{group.name}」のメンバーではありません。")
+        raise Refused(f"{who}さんは「{group.name}」のメンバーではありません。")
     return who
 
 
@@ -129,9 +129,9 @@ def _turn(*, spoken: bool):
             _leads(db, actor, group)
             who = _member(db, group, participant_id)
             if spoken and participant_id in group.spoke:
-                raise Refused(f"「{who}」さんの発言はすでに記録されています。")
+                raise Refused(f"{who}さんの発言はすでに記録されています。")
             if not spoken and participant_id not in group.spoke:
-                raise Refused(f"「{who}」さんの発言はまだ記録されていません。")
+                raise Refused(f"{who}さんの発言はまだ記録されていません。")
             kind = ev.TurnTaken if spoken else ev.TurnUndone
             return kind(group=name, participant_id=participant_id)
 

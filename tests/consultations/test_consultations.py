@@ -53,6 +53,10 @@ def consult(engine, srv) -> tuple[int, Staff, ConsultationRecord]:
     )
     request = counsellor.command(meetup_id, "consult_request", participant_id=str(person.id))
     assert request.status_code == 200
+    # Display names need not be unique: the queue shows the ID beside the name.
+    board = counsellor.http.get(f"/meetups/{meetup_id}").text
+    waiting = re.search(r'<li id="wait-\d+">.*?</li>', board, re.S)[0]
+    assert person.display_name in waiting and person.code in waiting
     taken = counsellor.command(
         meetup_id, "consult_take", request_seq=request.headers["x-event-seq"], room="1"
     )

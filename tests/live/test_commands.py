@@ -173,7 +173,8 @@ def test_permission_for_every_command_and_role(server, staff, engine, name, role
         "consult_take": {"request_seq": take_seq, "room": "1"},
         "consult_end": {"room": "2", "to_space": "rest"},
         "record_save": {**record_form, "amend_reason": "記入漏れを補った"},  # complete above
-        "handoff_prepare": {"record_id": str(record.id), "to_addr": "helpline@example.org"},
+        # (the one above still awaits confirmation: this one goes to a second address)
+        "handoff_prepare": {"record_id": str(record.id), "to_addr": "helpline2@example.org"},
         "handoff_confirm": {"handoff_id": str(handoff.id)},
         "handoff_phone": {
             "record_id": str(record.id),
@@ -336,7 +337,7 @@ BAD_INPUT = [
         "スペースの選択肢が正しくありません。",
     ),
     ("move", {"participant_id": "999999", "space": "rest"}, "参加者が見つかりません。"),
-    ("move", {"participant_id": "@P004", "space": "rest"}, "現在入室していません"),
+    ("move", {"participant_id": "@P004", "space": "rest"}, "(P004)さんは現在入室していません"),
     (
         "move",
         {"participant_id": "@P003", "space": "garden"},

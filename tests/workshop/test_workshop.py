@@ -167,7 +167,7 @@ def test_the_speaking_turn_tracker_shows_who_has_not_spoken_before_closing(works
     assert "発言: 1 / 2名" in page and f"まだの方: {father.display_name}" in page
     early = first.command(meetup_id, "group_close", group="Aグループ")
     assert early.status_code == 422
-    assert f"まだ発言の機会がなかった方: {father.display_name}さん" in early.text
+    assert f"まだ発言の機会がなかった方: {father.label}さん" in early.text
     assert events(engine, meetup_id) == before + 1
     assert (
         first.command(

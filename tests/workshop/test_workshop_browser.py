@@ -88,7 +88,7 @@ async def test_a_family_class_workshop_in_the_browser(browser, server, staff, en
     assert "発言: 1 / 2名" in await group_a.locator(".turn-count").inner_text()
 
     await mine.get_by_role("button", name="グループを終了").click()
-    refusal = f"まだ発言の機会がなかった方: {people[1].display_name}さん"
+    refusal = f"まだ発言の機会がなかった方: {people[1].label}さん"
     await facilitator.locator("#command-result").get_by_text(refusal).wait_for(timeout=5000)
 
     await mine.get_by_role("button", name=f"{people[1].display_name}(まだ)").click()

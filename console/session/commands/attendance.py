@@ -45,7 +45,7 @@ def _present(db: Session, state: LiveState, participant_id: int):
     participant = _participant(db, participant_id)
     presence = state.present.get(participant_id)
     if presence is None:
-        raise Refused(f"「{participant.display_name}」さんは現在入室していません。")
+        raise Refused(f"{participant.label}さんは現在入室していません。")
     return participant, presence
 
 
@@ -79,7 +79,7 @@ def enter(form: Mapping[str, str], actor: Staff) -> Decide:
             return refusal
         if participant_id in state.present:
             where = Space(state.present[participant_id].space).label
-            raise Refused(f"「{participant.display_name}」さんはすでに{where}にいます。")
+            raise Refused(f"{participant.label}さんはすでに{where}にいます。")
         late = is_late(db, state, participant_id)
         return ev.ParticipantEntered(participant_id=participant_id, space=space, late=late)
 
@@ -97,10 +97,10 @@ def move(form: Mapping[str, str], actor: Staff) -> Decide:
         check_space(db, state, space)
         if state.room_of(participant_id):
             raise Refused(
-                f"「{participant.display_name}」さんは相談中です。相談室の「相談を終了」を使ってください。"
+                f"{participant.label}さんは相談中です。相談室の「相談を終了」を使ってください。"
             )
         if presence.space == space:
-            raise Refused(f"「{participant.display_name}」さんはすでに{space.label}にいます。")
+            raise Refused(f"{participant.label}さんはすでに{space.label}にいます。")
         return ev.ParticipantMoved(
             participant_id=participant_id, from_space=presence.space, to_space=space
         )
