@@ -153,9 +153,7 @@ def block(form: Mapping[str, str], actor: Staff) -> Decide:
         if current_block(db, participant_id):
             raise Refused(f"{participant.label}さんはすでにブロックされています。")
         if participant_id in state.present:
-            raise Refused(
-                f"{participant.label}さんは在室中です。先に強制退室を行ってください。"
-            )
+            raise Refused(f"{participant.label}さんは在室中です。先に強制退室を行ってください。")
 
         def record(db: Session, event: Recorded, before: LiveState) -> None:
             db.add(

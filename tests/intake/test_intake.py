@@ -18,7 +18,6 @@ from tests.conftest import Staff, make_server, new_meetup, seed, start_with_mail
 from tests.live_client import LiveClient, page_seq
 from tests.smtp import start_smtp
 
-
 CONTACT = "居場所支援事務局 電話 03-1111-2222"
 
 
