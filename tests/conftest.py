@@ -362,6 +362,10 @@ class Staff:
             headers={"X-CSRF-Token": self.csrf, "HX-Request": "true"},
         )
 
+    def take_out(self, path: str, reason: str, **params):
+        """Download a document holding personal data: POSTed with the take-out's reason."""
+        return self.http.post(path, params=params, data={"csrf_token": self.csrf, "reason": reason})
+
     def ws_headers(self) -> dict:
         return {"Cookie": self.cookie, "Origin": self.server.url}
 

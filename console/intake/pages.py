@@ -9,7 +9,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from console.core import forms
 from console.core.errors import Refused
 from console.core.pages import page, refuse, result
 from console.intake import applications as received
@@ -24,7 +23,7 @@ from console.security.auth import guarded
 from console.security.models import AuditEntry
 from console.security.permissions import Action
 from console.security.reauth import confirm_first
-from console.security.takeout import record_takeout
+from console.security.takeout import record_takeout, takeout_reason
 from console.session.vocab import District, MeetupKind, MeetupStatus
 from console.settings import TZ
 from console.store.db import transaction
@@ -257,9 +256,7 @@ async def checks_csv(request: Request) -> Response:
     if confirm := confirm_first(request):
         return confirm
     try:
-        reason = forms.clean(
-            request.query_params.get("reason"), label="持ち出しの理由", max_len=200
-        )
+        reason = await takeout_reason(request)
     except Refused as refusal:
         return refuse(request, refusal.message, 422)
     engine, staff_id = request.app.state.engine, request.state.staff.id

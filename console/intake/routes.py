@@ -22,7 +22,7 @@ ROUTES = [
     ),
     Route("/intake/applications/{application_id:id}/release", pages.release, methods=["POST"]),
     Route("/intake/checks", pages.checks, methods=["GET"]),
-    Route("/intake/checks.csv", pages.checks_csv, methods=["GET"]),
+    Route("/intake/checks/export.csv", pages.checks_csv, methods=["POST"]),
     Route("/intake/checks.csv", pages.import_checks, methods=["POST"]),
     Route("/intake/checks/{application_id:id}", pages.check, methods=["POST"]),
     Route("/meetups/{meetup_id:id}/reception", reception_pages.desk, methods=["GET"]),

@@ -27,7 +27,7 @@ from console.security.audit import audited_read
 from console.security.auth import guarded
 from console.security.permissions import Action, allowed
 from console.security.reauth import confirm_first
-from console.security.takeout import record_takeout
+from console.security.takeout import TAKEOUT_BY_FORM, record_takeout, takeout_reason
 from console.settings import TZ
 
 AUDIENCE_LABELS = {
@@ -79,14 +79,16 @@ async def _download(
 ) -> Response:
     """The document as a file. The manager's variant holds the staff's notes, which may
     speak of people: a recent password or factor and a reason first, and a take-out record
-    (12(5)(エ)). The ward's and the publication variants hold no personal data."""
+    (12(5)(エ)), sent by POST so that the reason stays out of URLs, logs and the browser's
+    history (and a link from the history does not take it out again). The ward's and the
+    publication variants hold no personal data: plain links."""
     if document.audience == "manager":
+        if request.method != "POST":
+            return refuse(request, TAKEOUT_BY_FORM, 400)
         if confirm := confirm_first(request):
             return confirm
         try:
-            reason = forms.clean(
-                request.query_params.get("reason"), label="持ち出しの理由", max_len=200
-            )
+            reason = await takeout_reason(request)
         except Refused as refusal:
             return refuse(request, refusal.message, 422)
         await run_in_threadpool(

@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from console import settings
-from console.core import forms
 from console.core.errors import Refused
 from console.core.pages import refuse
 from console.core.templating import pdf_of, templates
@@ -21,7 +20,7 @@ from console.security.models import Staff, TakeoutRecord
 from console.security.permissions import Action
 from console.security.reauth import confirm_first
 from console.security.roles import Role
-from console.security.takeout import record_takeout
+from console.security.takeout import record_takeout, takeout_reason
 from console.settings import TZ
 
 DOCUMENT = "roster.pdf"
@@ -55,9 +54,7 @@ async def roster_pdf(request: Request) -> Response:
     if confirm := confirm_first(request):
         return confirm
     try:
-        reason = forms.clean(
-            request.query_params.get("reason"), label="持ち出しの理由", max_len=200
-        )
+        reason = await takeout_reason(request)
     except Refused as refusal:
         return refuse(request, refusal.message, 422)
     engine, me = request.app.state.engine, request.state.staff.id

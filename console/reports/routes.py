@@ -7,7 +7,13 @@ from console.reports import disposal_pages, pages, roster, survey_pages
 
 ROUTES = [
     Route("/meetups/{meetup_id:id}/summary", pages.summary, methods=["GET"]),
-    Route("/meetups/{meetup_id:id}/summary.{fmt:export}", pages.summary_export, methods=["GET"]),
+    # GET for the ward's and the publication variants; POST (with the take-out's reason) for
+    # the manager's.
+    Route(
+        "/meetups/{meetup_id:id}/summary.{fmt:export}",
+        pages.summary_export,
+        methods=["GET", "POST"],
+    ),
     Route("/meetups/{meetup_id:id}/survey/results", survey_pages.results, methods=["GET"]),
     Route("/surveys/trends", survey_pages.trends, methods=["GET"]),
     Route("/monthly", pages.monthly_index, methods=["GET"]),
@@ -15,12 +21,12 @@ ROUTES = [
     Route(
         "/monthly/{year:int}/{month:int}/v{version:id}.{fmt:export}",
         pages.monthly_export,
-        methods=["GET"],
+        methods=["GET", "POST"],
     ),
     Route("/monthly/{year:int}/{month:int}/text", pages.monthly_text, methods=["POST"]),
     Route("/monthly/{year:int}/{month:int}/finalise", pages.monthly_finalise, methods=["POST"]),
     Route("/monthly/{year:int}/{month:int}/correct", pages.monthly_correct, methods=["POST"]),
-    Route("/staff/roster.pdf", roster.roster_pdf, methods=["GET"]),
+    Route("/staff/roster.pdf", roster.roster_pdf, methods=["POST"]),
     Route("/disposal", disposal_pages.disposal_page, methods=["GET"]),
     Route("/disposal/prepare", disposal_pages.prepare, methods=["POST"]),
     Route("/disposal/{disposal_id:id}/approve", disposal_pages.approve, methods=["POST"]),

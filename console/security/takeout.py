@@ -4,12 +4,26 @@ Documents for the ward or for publication hold no personal data and are not reco
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
+from starlette.requests import Request
 
+from console.core import forms
 from console.security import audit
 from console.security.models import TakeoutRecord
 from console.store.db import transaction
 
 REASON_MAX = 200
+TAKEOUT_BY_FORM = (
+    "個人情報を含む資料は、ページのフォームで持ち出しの理由を入力して出力してください"
+    "(理由をアドレスや閲覧履歴に残さないため、リンクからは出力できません)。"
+)
+
+
+async def takeout_reason(request: Request) -> str:
+    """The take-out's reason, one line from the POSTed form (never the URL: it would reach
+    the server's log and the browser's history). Raises Refused."""
+    value = (await request.form()).get("reason")
+    form = {"reason": value if isinstance(value, str) else ""}
+    return forms.one_line(form, "reason", label="持ち出しの理由", max_len=REASON_MAX)
 
 
 def record_takeout(

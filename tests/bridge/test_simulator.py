@@ -42,7 +42,7 @@ def expected(record, avatars: dict[str, int]) -> dict[str, int]:
 
 
 def summary(staff: Staff, meetup_id: int) -> dict[str, str]:
-    answer = staff.http.get(f"/meetups/{meetup_id}/summary.csv", params={"reason": "照合"})
+    answer = staff.take_out(f"/meetups/{meetup_id}/summary.csv", "照合")
     text = answer.content.decode("utf-8-sig")
     return {row[0]: row[1] for row in csv.reader(io.StringIO(text)) if len(row) >= 2}
 

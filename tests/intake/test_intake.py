@@ -382,7 +382,7 @@ def test_the_wards_csv_import_is_refused_whole_with_the_line_number(office):
         apply(client, email=email)
     person = person_by_email(engine, email)
     ward = Staff(server, "ward")
-    exported = ward.http.get("/intake/checks.csv", params={"reason": "区の住民確認のため"})
+    exported = ward.take_out("/intake/checks/export.csv", "区の住民確認のため")
     assert exported.status_code == 200 and exported.content.startswith(b"\xef\xbb\xbf")
     header = exported.content.decode("utf-8-sig").splitlines()[0]
     app_id = application_of(engine, person).id
@@ -410,7 +410,6 @@ def test_the_wards_csv_import_is_refused_whole_with_the_line_number(office):
         ("/intake", Action.REVIEW_APPLICATIONS),
         ("/intake/new", Action.REVIEW_APPLICATIONS),
         ("/intake/checks", Action.CHECK_RESIDENCY),
-        ("/intake/checks.csv?reason=確認のため", Action.CHECK_RESIDENCY),
         ("/terms", Action.VIEW_TERMS),
     ],
 )
@@ -559,6 +558,7 @@ def test_one_address_may_apply_only_so_often(tmp_path):
         ("/intake/people/1/credentials", Action.ISSUE_CREDENTIALS),
         ("/intake/credentials/1/confirm", Action.ISSUE_CREDENTIALS),
         ("/intake/checks/1", Action.CHECK_RESIDENCY),
+        ("/intake/checks/export.csv", Action.CHECK_RESIDENCY),
         ("/terms", Action.DRAFT_TERMS),
         ("/terms/1/approve", Action.APPROVE_TERMS),
         ("/intake/new", Action.REVIEW_APPLICATIONS),

@@ -92,8 +92,11 @@ def test_monthly_draft_finalise_and_correct_through_the_forms(staff, closed, eng
     assert draft.status_code == 200 and "未保存の下書き" in draft.text
     assert "6/16(日) メタバース居場所" in draft.text
     # The draft as it stands, before any save; the manager's variant is a recorded take-out.
-    assert manager.http.get(f"{base}/v1.csv").status_code == 422  # no reason given
-    unsaved = manager.http.get(f"{base}/v1.csv", params={"reason": "報告書の確認"})
+    assert manager.take_out(f"{base}/v1.csv", " ").status_code == 422  # no reason given
+    # Never by a link: the reason would sit in the URL, the server's log and the history.
+    by_link = manager.http.get(f"{base}/v1.csv", params={"reason": "報告書の確認"})
+    assert by_link.status_code == 400 and "フォームで持ち出しの理由を入力" in by_link.text
+    unsaved = manager.take_out(f"{base}/v1.csv", "報告書の確認")
     assert unsaved.status_code == 200 and "月次報告書 2024年6月分" in unsaved.content.decode(
         "utf-8-sig"
     )

@@ -76,9 +76,9 @@ def site(tmp_path_factory):
 def test_the_manager_sees_logins_failures_and_take_outs_and_exports_them(site):
     server, engine = site
     ward = Staff(server, "ward")
-    taken = ward.http.get("/intake/checks.csv", params={"reason": "区の住民確認のため"})
+    taken = ward.take_out("/intake/checks/export.csv", "区の住民確認のため")
     assert taken.status_code == 200
-    no_reason = ward.http.get("/intake/checks.csv", params={"reason": " "})
+    no_reason = ward.take_out("/intake/checks/export.csv", " ")
     assert no_reason.status_code == 422 and "持ち出しの理由を入力してください" in no_reason.text
     manager = Staff(server, "manager")
     trail = manager.http.get("/security/audit", params={"kind": "login.factor"})

@@ -102,8 +102,8 @@ def test_the_manager_keeps_the_roster_and_a_deactivated_login_ends_at_once(site)
 def test_the_roster_pdf_needs_a_reason_and_is_a_recorded_take_out(site):
     server, engine = site
     manager = Staff(server, "manager")
-    assert manager.http.get("/staff/roster.pdf").status_code == 422
-    pdf = manager.http.get("/staff/roster.pdf", params={"reason": "区への提出"})
+    assert manager.take_out("/staff/roster.pdf", "").status_code == 422
+    pdf = manager.take_out("/staff/roster.pdf", "区への提出")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     document = pypdfium2.PdfDocument(pdf.content)
     words = "".join(page.get_textpage().get_text_range() for page in document)

@@ -111,7 +111,7 @@ async def test_answers_add_up_to_the_hand_computed_figures_and_report(chromium, 
     assert form(manager, f"{base}/text", notable="", ward_items="").status_code == 303
     assert form(manager, f"{base}/finalise", version="1").status_code == 303
     mine = (
-        manager.http.get(f"{base}/v1.csv", params={"reason": "集計の確認"})
+        manager.take_out(f"{base}/v1.csv", "集計の確認")
         .content.decode("utf-8-sig")
         .replace("\r\n", "\n")
     )
