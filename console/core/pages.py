@@ -1,5 +1,7 @@
 """Rendering a page, a command's outcome, or a refusal: the same three answers everywhere."""
 
+from urllib.parse import urlsplit
+
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -23,7 +25,17 @@ def refuse(request: Request, message: str, status: int) -> Response:
     the menu of whoever is logged in and says what happened."""
     if is_htmx(request):
         return result(request, message, status)
-    return page(request, "error.html", status=status, message=message)
+    return page(request, "error.html", status=status, message=message, back=_came_from(request))
+
+
+def _came_from(request: Request) -> str:
+    """The page of this site the refused form was sent from, to go back to ("" if none)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or referer.path.startswith("//"):
+        return ""
+    if referer.path == request.url.path:
+        return ""
+    return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
 def page(request: Request, name: str, status: int = 200, **context) -> Response:

@@ -346,6 +346,10 @@ async def monthly_finalise(request: Request) -> Response:
             raise Refused(
                 "確定する版が指定されていません。画面を再読み込みしてください。", status=400
             )
+        if not forms.checkbox(form, "agree"):
+            raise Refused(
+                "確定すると変更できません。内容を確認したら、確認のチェックを入れて確定してください。"
+            )
         number = monthly.finalise(
             engine, year=year, month=month, version=version, staff_id=staff_id
         )

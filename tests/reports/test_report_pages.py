@@ -104,8 +104,17 @@ def test_monthly_draft_finalise_and_correct_through_the_forms(staff, closed, eng
     assert form(manager, f"{base}/text", notable="x" * 4001).status_code == 422
     assert form(manager, f"{base}/text", notable="特記事項あり", ward_items="").status_code == 303
     assert ward.http.get(f"{base}/v1.csv").status_code == 404  # drafts stay with the manager
-    assert form(manager, f"{base}/finalise", version="2").status_code == 409  # stale page
-    assert form(manager, f"{base}/finalise", version="1").status_code == 303
+    stale = form(manager, f"{base}/finalise", version="2", agree="on")
+    assert stale.status_code == 409  # a stale page
+    unticked = manager.http.post(  # final: it asks first, and the refusal leads back
+        f"{base}/finalise",
+        data={"csrf_token": manager.csrf, "version": "1"},
+        headers={"Referer": f"{manager.server.url}{base}"},
+    )
+    assert unticked.status_code == 422 and "確認のチェック" in unticked.text
+    assert f'<a href="{base}">前のページへ戻る</a>' in unticked.text
+    assert ward.http.get(base).status_code == 404  # so nothing was finalised
+    assert form(manager, f"{base}/finalise", version="1", agree="on").status_code == 303
     shown = ward.http.get(base)
     assert shown.status_code == 200 and "特記事項あり" in shown.text and "確定済み" in shown.text
     assert form(ward, f"{base}/text", notable="区が書き換え").status_code == 403
@@ -171,7 +180,7 @@ def test_every_pdf_says_what_it_is_when_it_was_made_by_whom_and_for_whom(staff, 
     manager, ward = staff("manager"), staff("ward")
     base = "/monthly/2024/9"
     assert form(manager, f"{base}/text", notable="", ward_items="").status_code == 303
-    assert form(manager, f"{base}/finalise", version="1").status_code == 303
+    assert form(manager, f"{base}/finalise", version="1", agree="on").status_code == 303
     pdfs = {
         "summary": ward.http.get(f"/meetups/{closed}/summary.pdf"),
         "draft": manager.http.get("/monthly/2024/8/v1.pdf?for=ward"),
@@ -201,7 +210,7 @@ def test_the_ward_sees_only_months_with_a_finalised_report(staff):
     manager, ward = staff("manager"), staff("ward")
     base = "/monthly/2023/5"
     assert form(manager, f"{base}/text", notable="", ward_items="").status_code == 303
-    assert form(manager, f"{base}/finalise", version="1").status_code == 303
+    assert form(manager, f"{base}/finalise", version="1", agree="on").status_code == 303
     theirs = ward.http.get("/monthly?fy=2023").text
     assert 'href="/monthly/2023/5"' in theirs and "第1版 確定" in theirs
     assert 'href="/monthly/2023/4"' not in theirs and 'href="/monthly/2024/3"' not in theirs

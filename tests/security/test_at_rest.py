@@ -60,7 +60,7 @@ def written(tmp_path_factory):
         )
         assert saved.status_code == 303, saved.text
         final = manager.http.post(
-            "/monthly/2026/10/finalise", data={"version": "1"}, headers=headers
+            "/monthly/2026/10/finalise", data={"version": "1", "agree": "on"}, headers=headers
         )
         assert final.status_code == 303, final.text
         secrets = [

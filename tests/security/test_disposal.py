@@ -91,7 +91,7 @@ def _journey(tmp):
         assert closed.status_code == 200, closed.text
         months = months_of(engine)
         first = months[0]
-        final = post(manager, f"/monthly/{first[0]}/{first[1]}/finalise", version="1")
+        final = post(manager, f"/monthly/{first[0]}/{first[1]}/finalise", version="1", agree="on")
         assert final.status_code == 303, final.text
         seen["before"] = csvs(manager, months)
         seen["dry_run"] = manager.http.get("/disposal").text

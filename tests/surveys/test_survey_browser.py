@@ -109,7 +109,7 @@ async def test_answers_add_up_to_the_hand_computed_figures_and_report(chromium, 
 
     base = f"/monthly/{DAY.year}/{DAY.month}"
     assert form(manager, f"{base}/text", notable="", ward_items="").status_code == 303
-    assert form(manager, f"{base}/finalise", version="1").status_code == 303
+    assert form(manager, f"{base}/finalise", version="1", agree="on").status_code == 303
     mine = (
         manager.take_out(f"{base}/v1.csv", "集計の確認")
         .content.decode("utf-8-sig")
