@@ -381,6 +381,27 @@
   });
 
   // --- Confirmations ------------------------------------------------------------------------
+  // An action that needs a reason before its planned time (data-reason-before) asks for the
+  // reason first, not after the person confirmed something irreversible (the server checks
+  // it again).
+  function reasonMissing(source) {
+    var before = source.dataset.reasonBefore;
+    var field = source.form && source.form.querySelector("[name=reason]");
+    if (!before || !field || field.value.trim() || Date.now() >= Date.parse(before)) return false;
+    var region = document.getElementById("command-result");
+    if (region) {
+      var p = document.createElement("p");
+      p.className = "message error";
+      p.setAttribute("role", "alert");
+      p.textContent = "⚠ " + source.dataset.reasonMessage;
+      region.replaceChildren(p);
+    }
+    field.setAttribute("aria-invalid", "true");
+    field.addEventListener("input", function () { field.removeAttribute("aria-invalid"); }, { once: true });
+    field.focus();
+    return true;
+  }
+
   // hx-confirm asks in a <dialog> instead of window.confirm: it names the participant and the
   // consequence, opens on "やめる" (the safe answer), Escape cancels, and focus returns to
   // the button that asked.
@@ -390,6 +411,7 @@
     if (!dialog || !dialog.showModal) return; // window.confirm as before
     evt.preventDefault();
     var source = evt.detail.elt.closest("[hx-confirm]") || evt.detail.elt;
+    if (reasonMissing(source)) return;
     var text = evt.detail.question;
     if (source.hasAttribute("data-confirm-present")) {
       var status = document.getElementById("meetup-status");

@@ -320,6 +320,22 @@ async def test_consultation_from_queue_to_helpline_email(browser, tmp_path):
         assert "就労" in inbox.messages[0].get_content()
         await page.context.close()
         await other.context.close()
+
+        # Closing before the planned end asks for the reason before the irreversible dialog.
+        manager = await logged_in(browser, srv, "manager", meetup.id)
+        await manager.get_by_role("button", name="開催を終了").click()
+        said = manager.locator("#command-result").filter(has_text="理由を入力してください")
+        await said.wait_for()
+        reason = manager.get_by_label("理由(予定外の時刻に操作するとき)")
+        assert await reason.get_attribute("aria-invalid") == "true"
+        assert await reason.evaluate("el => el === document.activeElement")
+        assert not await manager.get_by_role("dialog", name="開催終了の確認").is_visible()
+        await reason.fill("機材の不調のため")
+        await manager.get_by_role("button", name="開催を終了").click()
+        dialog = manager.get_by_role("dialog", name="開催終了の確認")
+        await dialog.get_by_role("button", name="開催を終了する").click()
+        await manager.locator("#command-result").filter(has_text="終了しました").wait_for()
+        await manager.context.close()
     finally:
         controller.stop()
         srv.stop()
