@@ -39,7 +39,9 @@ def site(tmp_path_factory):
     year, month = closed.date.year, closed.date.month
     token = {"csrf_token": manager.csrf}
     manager.http.post(f"/monthly/{year}/{month}/text", data={**token, "notable": "特になし"})
-    manager.http.post(f"/monthly/{year}/{month}/finalise", data={**token, "version": "1", "agree": "on"})
+    manager.http.post(
+        f"/monthly/{year}/{month}/finalise", data={**token, "version": "1", "agree": "on"}
+    )
     pages = {
         "board": f"/meetups/{running.id}",
         "home": "/",

@@ -35,7 +35,9 @@ def test_a_formula_typed_by_staff_reaches_the_ward_as_text(staff):
     headers = {"X-CSRF-Token": manager.csrf}
     saved = manager.http.post("/monthly/2025/6/text", data={"notable": FORMULA}, headers=headers)
     assert saved.status_code == 303
-    final = manager.http.post("/monthly/2025/6/finalise", data={"version": "1", "agree": "on"}, headers=headers)
+    final = manager.http.post(
+        "/monthly/2025/6/finalise", data={"version": "1", "agree": "on"}, headers=headers
+    )
     assert final.status_code == 303
     for client in (manager, ward):
         xlsx = client.http.get("/monthly/2025/6/v1.xlsx?for=ward")
