@@ -57,9 +57,10 @@ def keep_reports(engine: Engine) -> None:
 def _view(engine: Engine):
     with Session(engine) as db:
         row = disposal.latest(db)
+        withdrawn = disposal.last_withdrawn(db)
         names = {s.id: s.display_name for s in db.exec(select(Staff))}
         if row is not None and row.done_at is not None:
-            return row, names, None, None
+            return row, withdrawn, names, None, None
         current = handover.build(db, now=datetime.now(TZ))
         taken = handover.last_taken(db)
         cases = {
@@ -67,17 +68,19 @@ def _view(engine: Engine):
             "taken": taken,
             "stale": taken is not None and taken.document != current.document,
         }
-        return row, names, disposal.counts(db), cases
+        return row, withdrawn, names, disposal.counts(db), cases
 
 
 @guarded(Action.VIEW_DISPOSAL)
 async def disposal_page(request: Request) -> Response:
-    row, names, dry_run, cases = await run_in_threadpool(_view, request.app.state.engine)
+    found = await run_in_threadpool(_view, request.app.state.engine)
+    row, withdrawn, names, dry_run, cases = found
     retention = [(k, disposal.retention_days(k)) for k in disposal.KINDS]
     return page(
         request,
         "reports/disposal.html",
         row=row,
+        withdrawn=withdrawn,
         counted=disposal.counted(row) if row else [],
         dry_run=[(k, dry_run[k.key], sum(dry_run[k.key].values())) for k in disposal.KINDS]
         if dry_run
@@ -118,6 +121,21 @@ async def approve(request: Request) -> Response:
         disposal.approve(engine, disposal_id=disposal_id, staff_id=me, role=role)
 
     return await _step(request, act, "approved")
+
+
+@guarded(Action.WITHDRAW_DISPOSAL)
+async def withdraw(request: Request) -> Response:
+    form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    try:
+        reason = forms.one_line(form, "reason", label="取り下げの理由", max_len=500)
+    except Refused as refused:
+        return refuse(request, refused.message, refused.status)
+    disposal_id = request.path_params["disposal_id"]
+
+    def act(engine: Engine, me: int) -> None:
+        disposal.withdraw(engine, disposal_id=disposal_id, staff_id=me, reason=reason)
+
+    return await _step(request, act, "withdrawn")
 
 
 @guarded(Action.PREPARE_DISPOSAL)

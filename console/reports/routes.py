@@ -30,6 +30,7 @@ ROUTES = [
     Route("/disposal", disposal_pages.disposal_page, methods=["GET"]),
     Route("/disposal/prepare", disposal_pages.prepare, methods=["POST"]),
     Route("/disposal/{disposal_id:id}/approve", disposal_pages.approve, methods=["POST"]),
+    Route("/disposal/{disposal_id:id}/withdraw", disposal_pages.withdraw, methods=["POST"]),
     Route("/disposal/handover.pdf", disposal_pages.handover_pdf, methods=["POST"]),
     Route("/disposal/carry-out", disposal_pages.carry_out, methods=["POST"]),
     Route("/disposal/certificate.pdf", disposal_pages.certificate, methods=["GET"]),

@@ -2,7 +2,7 @@
 
 A run has three steps, each in the audit trail: the manager *prepares* it (a dry run: the
 kinds of personal data and how many records of each would go, kept with the run), a ward
-login *approves* it, and the manager *carries it out*. Carrying out waits until the cases
+login *approves* it, and the manager *carries it out*; until then either may *withdraw* it. Carrying out waits until the cases
 still open were handed to the helpline (8(5): `ready`, given by the reports layer); then the
 reports are kept in a form that needs no personal data (`before_shred`, also given by the
 reports layer), and every data key is destroyed but a new one holding the `KEPT` columns
@@ -143,7 +143,24 @@ def counts(db: Session) -> dict[str, dict[str, int]]:
 
 
 def latest(db: Session) -> Disposal | None:
-    return db.execute(select(Disposal).order_by(col(Disposal.id).desc()).limit(1)).scalars().first()
+    """The run in force: the newest one not withdrawn."""
+    newest = (
+        select(Disposal)
+        .where(col(Disposal.withdrawn_at).is_(None))
+        .order_by(col(Disposal.id).desc())
+        .limit(1)
+    )
+    return db.execute(newest).scalars().first()
+
+
+def last_withdrawn(db: Session) -> Disposal | None:
+    newest = (
+        select(Disposal)
+        .where(col(Disposal.withdrawn_at).is_not(None))
+        .order_by(col(Disposal.id).desc())
+        .limit(1)
+    )
+    return db.execute(newest).scalars().first()
 
 
 def _refuse_if_done(db: Session) -> None:
@@ -178,6 +195,21 @@ def approve(engine: Engine, *, disposal_id: int, staff_id: int, role: str) -> No
         row.approved_at, row.approved_by = utcnow(), staff_id
         db.add(row)
         audit.record(db, action="disposal.approve", staff_id=staff_id, target=f"disposal:{row.id}")
+
+
+def withdraw(engine: Engine, *, disposal_id: int, staff_id: int, reason: str) -> None:
+    """Withdraw the run `disposal_id` before it is carried out; nothing else changes, and a
+    new run can be prepared (and must be approved again)."""
+    with transaction(engine) as db:
+        _refuse_if_done(db)
+        row = latest(db)
+        if row is None or row.id != disposal_id:
+            raise Refused(
+                "この廃棄の準備は最新ではありません。画面を再読み込みしてください。", status=409
+            )
+        row.withdrawn_at, row.withdrawn_by, row.withdrawn_reason = utcnow(), staff_id, reason
+        db.add(row)
+        audit.record(db, action="disposal.withdraw", staff_id=staff_id, target=f"disposal:{row.id}")
 
 
 def carry_out(

@@ -133,7 +133,9 @@ class Passkey(SQLModel, table=True):
 class Disposal(SQLModel, table=True):
     """A disposal run (12(5)(オ), 8(5)): prepared by the manager with the counts it would
     dispose of (`counts`: JSON of kinds and record counts, no personal data), approved by a
-    ward login, then done: the data keys of the personal data destroyed (`keys`: their ids)."""
+    ward login, then done: the data keys of the personal data destroyed (`keys`: their ids).
+    Until it is done, the manager or the ward may withdraw it (the contract was extended, the
+    counts looked wrong): `withdrawn_*`, with the reason."""
 
     id: int | None = Field(default=None, primary_key=True)
     prepared_at: datetime = Field(default_factory=utcnow, sa_column=utc_column())
@@ -144,3 +146,6 @@ class Disposal(SQLModel, table=True):
     done_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
     done_by: int | None = Field(default=None, foreign_key="staff.id")
     keys: str = Field(default="", max_length=400)
+    withdrawn_at: datetime | None = Field(default=None, sa_column=utc_column(nullable=True))
+    withdrawn_by: int | None = Field(default=None, foreign_key="staff.id")
+    withdrawn_reason: str | None = Field(default=None, max_length=500)

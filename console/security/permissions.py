@@ -63,6 +63,7 @@ class Action(StrEnum):
     VIEW_DISPOSAL = "view_disposal"
     PREPARE_DISPOSAL = "prepare_disposal"
     APPROVE_DISPOSAL = "approve_disposal"
+    WITHDRAW_DISPOSAL = "withdraw_disposal"
     MANAGE_WORKSHOP = "manage_workshop"
     RECORD_TURN = "record_turn"
     EDIT_STAFF_EXPERIENCE = "edit_staff_experience"
@@ -151,6 +152,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_DISPOSAL: frozenset({M, W}),
     Action.PREPARE_DISPOSAL: frozenset({M}),
     Action.APPROVE_DISPOSAL: frozenset({W}),
+    Action.WITHDRAW_DISPOSAL: frozenset({M, W}),
     # A family class's workshop (spec 6(4)⑥): the manager and facilitators make the groups and
     # post people; a group's facilitator ticks who has spoken (the manager may stand in).
     Action.MANAGE_WORKSHOP: frozenset({M, F}),

@@ -97,12 +97,18 @@ def _journey(tmp):
         seen["dry_run"] = manager.http.get("/disposal").text
         key_before = key_file.read_bytes()
         seen["unapproved"] = post(manager, "/disposal/carry-out", confirm="廃棄する")
-        assert post(manager, "/disposal/prepare").status_code == 303
-        seen["manager_approves"] = post(manager, "/disposal/1/approve", agree="on")
+        assert post(manager, "/disposal/prepare").status_code == 303  # run 1, withdrawn:
+        seen["withdraw_no_reason"] = post(ward, "/disposal/1/withdraw", reason=" ")
+        seen["withdrawn"] = post(ward, "/disposal/1/withdraw", reason="契約の延長を検討中のため")
+        seen["after_withdrawal"] = post(manager, "/disposal/carry-out", confirm="廃棄する")
+        seen["approve_withdrawn"] = post(ward, "/disposal/1/approve", agree="on")
+        seen["withdrawn_page"] = manager.http.get("/disposal").text
+        assert post(manager, "/disposal/prepare").status_code == 303  # run 2, carried out
+        seen["manager_approves"] = post(manager, "/disposal/2/approve", agree="on")
         seen["unapproved_after_prepare"] = post(manager, "/disposal/carry-out", confirm="廃棄する")
         seen["key_unchanged"] = key_file.read_bytes() == key_before
-        seen["unticked"] = post(ward, "/disposal/1/approve")
-        approved = post(ward, "/disposal/1/approve", agree="on")
+        seen["unticked"] = post(ward, "/disposal/2/approve")
+        approved = post(ward, "/disposal/2/approve", agree="on")
         assert approved.status_code == 303, approved.text
         seen["unconfirmed"] = post(manager, "/disposal/carry-out")
         # The demo's P003 has a complete record never shared: a case for the helpline (8(5)).
@@ -204,6 +210,19 @@ def test_disposal_waits_for_a_handover_of_the_open_cases_to_the_helpline(journey
     assert "未完了の案件2名分の引継ぎ資料を出力" in certificate
 
 
+def test_a_prepared_run_can_be_withdrawn_with_a_reason_and_then_nothing_is_carried_out(journey):
+    assert journey["withdraw_no_reason"].status_code == 422
+    assert "取り下げの理由を入力してください" in journey["withdraw_no_reason"].text
+    assert journey["withdrawn"].status_code == 303
+    refused = journey["after_withdrawal"]
+    assert refused.status_code == 409 and "区の承認がないため廃棄できません" in refused.text
+    assert journey["approve_withdrawn"].status_code == 409  # a withdrawn run is not approved
+    page = journey["withdrawn_page"]
+    assert "廃棄はまだ準備されていません" in page
+    assert "取り下げられました" in page and "契約の延長を検討中のため" in page
+    assert journey["key_unchanged"]
+
+
 def test_a_second_disposal_is_refused_and_changes_nothing(journey):
     for name in ("second", "second_prepare"):
         assert journey[name].status_code == 409
@@ -294,4 +313,10 @@ def test_every_step_is_in_the_audit_chain(journey):
     assert broken is None and checked > 0
     with Session(engine) as db:
         actions = set(db.execute(select(AuditEntry.action)).scalars())
-    assert {"disposal.prepare", "disposal.approve", "disposal.start", "disposal.done"} <= actions
+    assert {
+        "disposal.prepare",
+        "disposal.withdraw",
+        "disposal.approve",
+        "disposal.start",
+        "disposal.done",
+    } <= actions
