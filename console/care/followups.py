@@ -82,13 +82,22 @@ def _open(db: Session, follow_up_id: int) -> FollowUp:
     return found
 
 
-def close(db: Session, staff_id: int, follow_up_id: int, form: Mapping[str, str]) -> FollowUp:
-    """Done, with an outcome; every outcome but 連絡した needs a note."""
+def close(
+    db: Session, staff_id: int, follow_up_id: int, form: Mapping[str, str], *, oversees: bool
+) -> FollowUp:
+    """Done, with an outcome; every outcome but 連絡した needs a note. Only its owner closes
+    it, or a role that oversees care (who may also hand it over)."""
     outcome = forms.choice(form, "outcome", Outcome, label="結果")
     note = forms.text(
         form, "note", label="結果の記録", max_len=NOTE_MAX, required=outcome in NOTE_REQUIRED
     )
     follow_up = _open(db, follow_up_id)
+    if follow_up.owner_id != staff_id and not oversees:
+        raise Refused(
+            "このフォローアップは担当者または管理者が完了にします"
+            "(担当の変更は管理者が「期限超過・判断待ち」で行います)。",
+            status=403,
+        )
     follow_up.outcome, follow_up.note = outcome, note or None
     follow_up.done_at, follow_up.done_by = utcnow(), staff_id
     db.add(follow_up)

@@ -22,7 +22,7 @@ from console.core.errors import Refused
 from console.core.pages import is_htmx, page, refuse, result
 from console.security.audit import audited_read
 from console.security.auth import guarded
-from console.security.permissions import Action
+from console.security.permissions import Action, allowed
 from console.session.models import Participant
 from console.settings import TZ
 from console.store.db import transaction
@@ -99,9 +99,12 @@ async def create(request: Request) -> Response:
 @guarded(Action.FOLLOW_UP)
 async def close(request: Request) -> Response:
     follow_up_id = request.path_params["follow_up_id"]
+    oversees = allowed(request.state.staff.role, Action.OVERSEE_CARE)
     return await change(
         request,
-        lambda db, staff_id, form: followups.close(db, staff_id, follow_up_id, form),
+        lambda db, staff_id, form: followups.close(
+            db, staff_id, follow_up_id, form, oversees=oversees
+        ),
         "フォローアップを完了しました。",
         "/care",
     )

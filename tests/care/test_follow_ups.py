@@ -70,6 +70,9 @@ def test_consultation_follow_up_is_the_counsellors_goes_overdue_and_is_done_with
     refused = post(counsellor, path, outcome="not_reached", note="")
     assert refused.status_code == 422 and "結果の記録を入力してください" in refused.text
     assert post(counsellor, path, outcome="nonsense").status_code == 422
+    # Another counsellor cannot close it: it is counsellor1's (or the manager's to hand over).
+    other = post(Staff(srv, "counsellor2"), path, outcome="reached", note="")
+    assert other.status_code == 403 and "担当者または管理者" in other.text
     with Session(engine) as db:
         assert db.get(FollowUp, follow_up.id).done_at is None
     assert post(counsellor, path, outcome="reached", note="電話で様子を確認した").status_code == 200
