@@ -55,8 +55,10 @@
     if (form && evt.detail.successful && form.hasAttribute("data-reset")) form.reset();
     // A page that shows what a command changed but gets no live frames reloads itself once
     // the command succeeded (data-refresh, or the server's HX-Refresh), and says what was done.
+    // (htmx leaves `successful` unset when it follows HX-Refresh: the status says it.)
     var refresh = form && form.hasAttribute("data-refresh");
-    if (evt.detail.successful && (refresh || xhr.getResponseHeader("HX-Refresh") === "true")) {
+    var ok = xhr.status >= 200 && xhr.status < 300;
+    if (ok && (refresh || xhr.getResponseHeader("HX-Refresh") === "true")) {
       try { sessionStorage.setItem("console-result", xhr.responseText); } catch (e) { /* off */ }
       if (refresh) location.reload();
     }
