@@ -348,11 +348,17 @@
     if (answer) answer.closest("dialog").close(answer.dataset.answer);
   });
 
+  // Focus moving out of it (Tab past its last entry) closes it too.
+  document.addEventListener("focusin", function (evt) {
+    closeMore(evt.target.closest && evt.target.closest("details.more"));
+  });
+
   document.addEventListener("keydown", function (evt) {
-    var more = evt.key === "Escape" && evt.target.closest && evt.target.closest("details.more[open]");
+    var more = evt.key === "Escape" && document.querySelector("details.more[open]");
     if (more) {
+      var inside = more.contains(document.activeElement);
       more.open = false;
-      more.querySelector("summary").focus();
+      if (inside) more.querySelector("summary").focus();
       return;
     }
     if (evt.altKey && !evt.ctrlKey && !evt.metaKey && !evt.shiftKey) {

@@ -302,3 +302,40 @@ async def test_new_flags_are_announced_politely_to_others_and_counted_in_the_tit
     assert await manager.get_by_label(re.compile("音でも知らせる")).is_checked()
     await manager.context.close()
     await facilitator.context.close()
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast of two computed `rgb(r, g, b)` colours."""
+
+    def luminance(colour: str) -> float:
+        r, g, b = (int(v) / 255 for v in re.findall(r"\d+", colour)[:3])
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, b)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+async def test_the_menus_other_entries_work_by_keyboard_and_its_focus_ring_shows(
+    browser,  # noqa: F811
+    board,
+):
+    srv, meetup_id, _ = board
+    page = await logged_in(browser, srv, "manager", meetup_id)
+    summary = page.locator("details.more > summary")
+    await summary.focus()
+    ring = await summary.evaluate("el => getComputedStyle(el).outlineColor")
+    bar = await page.locator(".topbar").evaluate("el => getComputedStyle(el).backgroundColor")
+    assert _contrast(ring, bar) >= 3, (ring, bar)  # WCAG 1.4.11 on the dark bar
+    await page.keyboard.press("Enter")
+    assert await page.locator("details.more").get_attribute("open") is not None
+    await page.keyboard.press("Tab")  # into its list
+    await page.keyboard.press("Escape")
+    assert await page.locator("details.more").get_attribute("open") is None
+    assert await summary.evaluate("el => el === document.activeElement")
+    await page.keyboard.press("Enter")
+    entries = await page.locator("details.more li a").count()
+    for _ in range(entries + 1):  # Tab past the last entry: focus leaves, the list closes
+        await page.keyboard.press("Tab")
+    assert await page.locator("details.more").get_attribute("open") is None
+    await page.context.close()
