@@ -33,8 +33,8 @@ def _came_from(request: Request) -> str:
     referer = urlsplit(request.headers.get("referer", ""))
     if referer.netloc != request.url.netloc or referer.path.startswith("//"):
         return ""
-    if referer.path == request.url.path:
-        return ""
+    if request.method == "GET" and referer.path == request.url.path:
+        return ""  # this very page (a form posting to its own address still links back)
     return referer.path + (f"?{referer.query}" if referer.query else "")
 
 

@@ -103,3 +103,21 @@ def test_a_wrong_method_a_malformed_public_path_or_an_oversize_body_is_answered_
         huge = visitor.post("/apply/metaverse", files=fields)
     assert huge.status_code == 400 and "受け付けられませんでした" in huge.text
     assert "exceeded" not in huge.text and "お申込みのページへ戻る" in huge.text
+
+
+def test_a_refused_form_links_back_to_its_page_even_when_it_posts_to_its_own_address(staff):
+    manager = staff("manager")
+    here = f"{manager.server.url}/security/staff"
+    taken = manager.http.post(
+        "/security/staff",
+        data={"csrf_token": manager.csrf, "login_id": "manager", "display_name": "二人目"},
+        headers={"Referer": here},
+    )
+    assert 400 <= taken.status_code < 500
+    assert '<a href="/security/staff">前のページへ戻る</a>' in taken.text
+    elsewhere = manager.http.post(
+        "/security/staff",
+        data={"csrf_token": manager.csrf, "login_id": "manager", "display_name": "二人目"},
+        headers={"Referer": f"{manager.server.url}//evil.example/x"},
+    )
+    assert "前のページへ戻る" not in elsewhere.text  # never a link off the site
