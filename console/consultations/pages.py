@@ -10,10 +10,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from console import settings
-from console.consultations.commands import minimal_summary
 from console.consultations.events import ConsultationRecordSaved
 from console.consultations.models import ConsultationRecord, Handoff
 from console.consultations.queries import sharing
+from console.consultations.sharing import minimal_summary
 from console.core.pages import page, refuse
 from console.live import eventlog
 from console.live.commands import command_response

@@ -25,9 +25,9 @@ from sqlmodel import Session, col, select
 from console.care import liaison
 from console.care.models import FollowUp, PlanStage, SupportNeed, SupportPlan
 from console.care.vocab import PlanStatus, StageKind, StageResult, Why, Wish
-from console.consultations.commands import minimal_summary
 from console.consultations.models import ConsultationRecord, RecordSharing
 from console.consultations.queries import sharing
+from console.consultations.sharing import minimal_summary
 from console.core.errors import Refused
 from console.core.templating import pdf_of, templates
 from console.security.models import Disposal, Staff, TakeoutRecord
