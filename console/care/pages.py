@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from console.care import blocks, followups, queries
 from console.care import leaks as leak_reports
@@ -19,7 +19,7 @@ from console.care.models import LeakCase
 from console.care.vocab import NOTE_REQUIRED, Outcome, Why
 from console.core import forms
 from console.core.errors import Refused
-from console.core.pages import is_htmx, page, refuse, result
+from console.core.pages import is_htmx, page, redirect_saying, refuse, result
 from console.security.audit import audited_read
 from console.security.auth import guarded
 from console.security.permissions import Action, allowed
@@ -55,7 +55,7 @@ async def change(request: Request, change, done: str, back: str) -> Response:
         response = result(request, done)
         response.headers["HX-Refresh"] = "true"
         return response
-    return RedirectResponse(back, status_code=303)
+    return redirect_saying(request, back, done)
 
 
 async def audited(request: Request, action: str, target: str, read):

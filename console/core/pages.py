@@ -1,10 +1,11 @@
 """Rendering a page, a command's outcome, or a refusal: the same three answers everywhere."""
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from console import settings
 from console.core.templating import templates
 
 
@@ -38,14 +39,37 @@ def _came_from(request: Request) -> str:
     return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
+FLASH_COOKIE = "console_done"
+
+
+def redirect_saying(request: Request, url: str, message: str) -> Response:
+    """After a plain (non-htmx) form: go to `url`, whose page then says `message` once (a
+    fixed sentence, never personal data: it rides in a one-minute cookie)."""
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        FLASH_COOKIE,
+        quote(message),
+        max_age=60,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=settings.COOKIE_SECURE or request.url.scheme == "https",
+    )
+    return response
+
+
 def page(request: Request, name: str, status: int = 200, **context) -> Response:
     staff = getattr(request.state, "staff", None)
     login = getattr(request.state, "login", None)
     context.setdefault("role", staff.role if staff else "")
     context.setdefault("status", status)
-    return templates.TemplateResponse(
+    said = unquote(request.cookies.get(FLASH_COOKIE, ""))[:200]
+    response = templates.TemplateResponse(
         request,
         name,
-        {"me": staff, "csrf_token": login.csrf_token if login else "", **context},
+        {"me": staff, "csrf_token": login.csrf_token if login else "", "said": said, **context},
         status_code=status,
     )
+    if said:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response

@@ -66,10 +66,10 @@ def parse(form: Mapping[str, str], *, service: MeetupKind, today: dt.date) -> Su
 
     kind = field("kind", lambda: forms.choice(form, "kind", ApplicantKind, label="お申込みの方"))
     name = field("name", lambda: forms.one_line(form, "name", label="お名前", max_len=60))
-    kana = field("kana", lambda: _kana(form))
+    kana = field("kana", lambda: parse_kana(form))
     address = field("address", lambda: forms.one_line(form, "address", label="ご住所", max_len=200))
     born = field("birth_date", lambda: _birth_date(form, today))
-    email = field("email", lambda: _email(form))
+    email = field("email", lambda: parse_email(form))
     phone = field("phone", lambda: _phone(form))
     relation = ""
     if kind == ApplicantKind.FAMILY:
@@ -102,7 +102,7 @@ def parse(form: Mapping[str, str], *, service: MeetupKind, today: dt.date) -> Su
     return Submission(service, kind, data, meetup_id, terms_id, token)
 
 
-def _kana(form) -> str:
+def parse_kana(form) -> str:
     value = forms.one_line(form, "kana", label="ふりがな", max_len=60)
     if not re.fullmatch(r"[\u3041-\u309f\u30a0-\u30ff\u3000 ー・]+", value):
         raise Refused("ふりがなは、ひらがなかカタカナで入力してください。")
@@ -120,7 +120,7 @@ def _birth_date(form, today: dt.date) -> dt.date:
     return born
 
 
-def _email(form) -> str:
+def parse_email(form) -> str:
     # Typed with a Japanese input method, an address may come full-width (ｍｉｒａｉ＠…).
     value = unicodedata.normalize(
         "NFKC", forms.one_line(form, "email", label="メールアドレス", max_len=254)
@@ -204,16 +204,20 @@ def receive(
     return application
 
 
+def known(db: Session, data: PersonalData) -> Person | None:
+    """The applicant already on file with this email and 氏名+生年月日."""
+    return db.exec(
+        select(Person).where(
+            Person.email_match == email_match(data.email),
+            Person.name_birth_match == name_birth_match(data.name, data.birth_date),
+        )
+    ).first()
+
+
 def person_for(db: Session, data: PersonalData, kind: str) -> Person:
     """The applicant with this email *and* 氏名+生年月日, or a new one: a household sharing one
     address (a parent and their child, two siblings) are different people, each kept."""
-    by_email = email_match(data.email)
-    by_name_birth = name_birth_match(data.name, data.birth_date)
-    person = db.exec(
-        select(Person).where(
-            Person.email_match == by_email, Person.name_birth_match == by_name_birth
-        )
-    ).first()
+    person = known(db, data)
     if person is not None:
         return person
     uid = uuid.uuid4().hex
@@ -222,8 +226,8 @@ def person_for(db: Session, data: PersonalData, kind: str) -> Person:
         kind=kind,
         sealed=seal(uid, data),
         district=district_of(data.address),
-        email_match=by_email,
-        name_birth_match=by_name_birth,
+        email_match=email_match(data.email),
+        name_birth_match=name_birth_match(data.name, data.birth_date),
     )
     db.add(person)
     db.flush()

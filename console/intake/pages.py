@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from console.core.errors import Refused
-from console.core.pages import page, refuse, result
+from console.core.pages import page, redirect_saying, refuse, result
 from console.intake import applications as received
 from console.intake import credentials, residency, terms
 from console.intake.models import Application, CredentialNotice, Person
@@ -18,6 +18,7 @@ from console.intake.personal import unseal
 from console.intake.queries import current_terms
 from console.intake.vocab import ApplicantKind, ApplicationStatus, Channel, Residency
 from console.live.models import Meetup
+from console.security import audit
 from console.security.audit import audited_read
 from console.security.auth import guarded
 from console.security.models import AuditEntry
@@ -42,23 +43,29 @@ async def _form(request: Request) -> dict[str, str]:
     return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
-async def _change(request: Request, change, done: str, back: str) -> Response:
-    """Run `change(db, staff_id)` in one transaction; answer htmx or a plain form alike."""
+async def _change(
+    request: Request, change, done: str, back: str, *, audited: tuple[str, str]
+) -> Response:
+    """Run `change(db, staff_id)` and its audit entry (`audited`: action, target) in one
+    transaction; answer htmx or a plain form alike, saying what was done."""
     engine, staff_id = request.app.state.engine, request.state.staff.id
     try:
-        await run_in_threadpool(_in_transaction, engine, change, staff_id)
+        await run_in_threadpool(_in_transaction, engine, change, staff_id, audited)
     except Refused as refused:
         return refuse(request, refused.message, refused.status)
     if request.headers.get("hx-request") == "true":
         response = result(request, done)
         response.headers["HX-Refresh"] = "true"
         return response
-    return RedirectResponse(back, status_code=303)
+    return redirect_saying(request, back, done)
 
 
-def _in_transaction(engine, change, staff_id: int):
+def _in_transaction(engine, change, staff_id: int, audited: tuple[str, str]):
     with transaction(engine) as db:
-        return change(db, staff_id)
+        done = change(db, staff_id)
+        action, target = audited
+        audit.record(db, action=action, staff_id=staff_id, target=target)
+        return done
 
 
 @guarded(Action.REVIEW_APPLICATIONS)
@@ -158,11 +165,19 @@ async def enter_application(request: Request) -> Response:
 
         def store():
             with transaction(engine) as db:
-                return received.receive(
+                known = received.known(db, submission.data) is not None
+                application = received.receive(
                     db, submission, channel=channel, today=today, staff_id=staff_id
-                ).person_id
+                )
+                audit.record(
+                    db,
+                    action=f"applications.enter.{channel}",
+                    staff_id=staff_id,
+                    target=f"application:{application.id}",
+                )
+                return application.person_id, known
 
-        person_id = await run_in_threadpool(store)
+        person_id, known = await run_in_threadpool(store)
     except received.Invalid as invalid:
         context = await run_in_threadpool(_new_context, engine, service)
         return page(
@@ -177,7 +192,13 @@ async def enter_application(request: Request) -> Response:
         )
     except Refused as refused:
         return refuse(request, refused.message, refused.status)
-    return RedirectResponse(f"/intake/people/{person_id}", status_code=303)
+    said = (
+        "登録のある方(メールアドレスと氏名・生年月日が同じ方)の申込として受け付けました。"
+        "住所などが変わっていないか、この方の情報をご確認ください。"
+        if known
+        else "申込を登録しました。"
+    )
+    return redirect_saying(request, f"/intake/people/{person_id}", said)
 
 
 @guarded(Action.ISSUE_CREDENTIALS)
@@ -188,6 +209,7 @@ async def prepare_credentials(request: Request) -> Response:
         lambda db, staff_id: credentials.prepare(db, person_id=person_id, staff_id=staff_id),
         "送付の準備をしました。別の職員が宛先を確認すると送信されます。",
         f"/intake/people/{person_id}",
+        audited=("person.credentials.prepare", f"person:{person_id}"),
     )
 
 
@@ -200,7 +222,11 @@ async def confirm_credentials(request: Request) -> Response:
         return notice.person_id
 
     return await _change(
-        request, change, "宛先を確認しました。IDとパスワードをメールで送ります。", "/intake"
+        request,
+        change,
+        "宛先を確認しました。IDとパスワードをメールで送ります。",
+        "/intake",
+        audited=("person.credentials.confirm", f"credential_notice:{notice_id}"),
     )
 
 
@@ -216,7 +242,13 @@ async def release(request: Request) -> Response:
         application.held = False
         db.add(application)
 
-    return await _change(request, change, "保留を解除しました。", "/intake")
+    return await _change(
+        request,
+        change,
+        "保留を解除しました。",
+        "/intake",
+        audited=("applications.release", f"application:{application_id}"),
+    )
 
 
 @guarded(Action.CHECK_RESIDENCY)
@@ -246,6 +278,7 @@ async def check(request: Request) -> Response:
         ),
         "確認の結果を記録しました。",
         "/intake/checks",
+        audited=("residency.record", f"application:{application_id}"),
     )
 
 
@@ -293,6 +326,7 @@ async def import_checks(request: Request) -> Response:
         lambda db, _staff: residency.import_csv(db, raw),
         "確認結果を取り込みました。",
         "/intake/checks",
+        audited=("residency.import", "csv"),
     )
 
 
@@ -315,6 +349,7 @@ async def draft_terms(request: Request) -> Response:
         ),
         "利用規約の案を保存しました。区の承認後に申込ページへ表示されます。",
         "/terms",
+        audited=("terms.draft", f"service:{form.get('service', '')[:20]}"),
     )
 
 
@@ -326,4 +361,5 @@ async def approve_terms(request: Request) -> Response:
         lambda db, staff_id: terms.approve(db, terms_id=terms_id, staff_id=staff_id),
         "利用規約を承認しました。",
         "/terms",
+        audited=("terms.approve", f"terms:{terms_id}"),
     )

@@ -10,14 +10,15 @@ from sqlmodel import Session, col, select
 
 from console.core import forms
 from console.core.errors import Refused
-from console.intake.applications import person_for
+from console.intake.applications import parse_email, parse_kana, person_for
 from console.intake.models import Application, Person, TermsVersion
-from console.intake.personal import PersonalData, unseal
+from console.intake.personal import PersonalData, name_birth_match, unseal
 from console.intake.queries import ADMITTED, checked_for
 from console.intake.vocab import ApplicantKind, ApplicationStatus, Channel
 from console.live.models import Meetup
+from console.security import audit
 from console.session.models import FamilyMember, Participant, code_lookup
-from console.session.vocab import AgeBracket, Relation
+from console.session.vocab import AgeBracket, MeetupKind, Relation
 from console.store.columns import utcnow
 
 
@@ -77,17 +78,31 @@ def arrival_code(db: Session, *, meetup: Meetup, application_id: int) -> str:
     return participant_code(db, person)
 
 
+def _walked_in(db: Session, meetup: Meetup, by_name_birth: str) -> Person | None:
+    return db.exec(
+        select(Person)
+        .join(Application, Application.person_id == Person.id)
+        .where(
+            Person.name_birth_match == by_name_birth,
+            Application.meetup_id == meetup.id,
+        )
+    ).first()
+
+
 def walk_in(db: Session, *, meetup: Meetup, form, staff_id: int) -> str:
     """Admit someone without a checked application on the manager's reason; queue them for
     the ward's check. Returns the participant code to enter them under."""
+    if meetup.kind == MeetupKind.METAVERSE:
+        raise Refused("当日参加の受付は、対面の居場所と家族教室の回だけです。", status=404)
     reason = forms.clean(form.get("reason"), label="当日参加を受け付ける理由", max_len=300)
     name = forms.one_line(form, "name", label="氏名", max_len=60)
-    kana = forms.one_line(form, "kana", label="ふりがな", max_len=60)
+    kana = parse_kana(form)
     address = forms.one_line(form, "address", label="住所", max_len=200)
     born = forms.day(form.get("birth_date"), first=1900, last=utcnow().year)
     if born is None:
         raise Refused("生年月日を「2000-04-01」の形で入力してください。")
-    email = (form.get("email") or "").strip()[:254] or f"walk-in-{uuid.uuid4().hex[:12]}@invalid"
+    given = bool((form.get("email") or "").strip())
+    email = parse_email(form) if given else f"walk-in-{uuid.uuid4().hex[:12]}@invalid"
     terms = db.exec(
         select(TermsVersion)
         .where(TermsVersion.service == meetup.kind, col(TermsVersion.approved_at).is_not(None))
@@ -96,7 +111,20 @@ def walk_in(db: Session, *, meetup: Meetup, form, staff_id: int) -> str:
     if terms is None:
         raise Refused("この種類の回の利用規約が承認されていないため、受け付けられません。")
     data = PersonalData(name=name, kana=kana, address=address, birth_date=born, email=email)
-    person = person_for(db, data, ApplicantKind.SELF)
+    # Without an email, the same 氏名+生年月日 is the same walk-in (a second click, or the
+    # person coming back): one person, one application for the session, one entry.
+    same = None if given else _walked_in(db, meetup, name_birth_match(name, born))
+    person = same or person_for(db, data, ApplicantKind.SELF)
+    earlier = db.exec(
+        select(Application).where(
+            Application.person_id == person.id, Application.meetup_id == meetup.id
+        )
+    ).first()
+    if earlier is not None:
+        if not earlier.walk_in_reason:  # applied, not yet checked: admitted on this reason
+            earlier.walk_in_reason, earlier.entered_by = reason, staff_id
+            db.add(earlier)
+        return participant_code(db, person)
     db.add(
         Application(
             person_id=person.id,
@@ -112,4 +140,5 @@ def walk_in(db: Session, *, meetup: Meetup, form, staff_id: int) -> str:
         )
     )
     db.flush()
+    audit.record(db, action="reception.walk_in", staff_id=staff_id, target=f"person:{person.id}")
     return participant_code(db, person)

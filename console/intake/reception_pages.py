@@ -15,7 +15,7 @@ from console.live.models import Meetup
 from console.security.auth import guarded
 from console.security.models import AuditEntry
 from console.security.permissions import Action
-from console.session.vocab import spaces_of
+from console.session.vocab import MeetupKind, spaces_of
 from console.store.db import transaction
 
 
@@ -42,6 +42,8 @@ async def desk(request: Request) -> Response:
     meetup, arrivals = await run_in_threadpool(read)
     if meetup is None:
         return refuse(request, "開催回が見つかりません。", 404)
+    if meetup.kind == MeetupKind.METAVERSE:
+        return refuse(request, "受付の画面は、対面の居場所と家族教室の回だけです。", 404)
     return page(
         request,
         "intake/reception.html",

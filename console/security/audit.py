@@ -139,6 +139,7 @@ TOPICS = {
     "applications": "申込",
     "reception": "受付",
     "residency": "住民確認",
+    "terms": "利用規約",
     "consultation": "相談記録",
     "consultations": "相談記録",
     "care": "支援記録",

@@ -138,6 +138,14 @@ async def test_from_application_to_the_managers_board(office):
     code = re.search(r"ID: (\S+)", body)[1]
     password = re.search(r"パスワード: (\S+)", body)[1]
     assert len(password.replace("-", "")) >= 12 and CONTACT in body
+    from console.security.models import AuditEntry
+
+    application_id = application_of(engine, person).id
+    with Session(engine) as db:  # every change staff made to the applicant is in the trail
+        trail = {(a.action, a.target) for a in db.exec(select(AuditEntry))}
+    assert ("residency.record", f"application:{application_id}") in trail
+    assert ("person.credentials.prepare", f"person:{person.id}") in trail
+    assert any(a == "person.credentials.confirm" for a, _ in trail)
     assert application_of(engine, person).status == ApplicationStatus.CREDENTIALS_SENT
 
     meetup_id = open_meetup(server, engine)
@@ -480,6 +488,15 @@ def test_staff_enter_a_phone_application_for_the_applicant(office):
     application = application_of(engine, person)
     assert application.channel == "phone" and application.entered_by is not None
     assert person.kind == "family" and unseal(person).relation == "母"
+    shown = support.http.get(entered.headers["location"])  # the next page says what was done
+    assert "申込を登録しました" in shown.text
+    assert "申込を登録しました" not in support.http.get(entered.headers["location"]).text  # once
+    # The same person calling again (a new form) is told apart from a new applicant.
+    page = support.http.get("/intake/new").text
+    fresh = dict(re.findall(r'name="(token|terms_id|service)" value="([^"]*)"', page))
+    again = support.http.post("/intake/new", data={**fields, **fresh}, headers=headers)
+    said = support.http.get(again.headers["location"]).text
+    assert "登録のある方" in said and again.headers["location"] == entered.headers["location"]
 
 
 def test_reception_checks_in_applicants_and_the_manager_admits_a_walk_in(office):
@@ -532,6 +549,31 @@ def test_reception_checks_in_applicants_and_the_manager_admits_a_walk_in(office)
         headers={"X-CSRF-Token": manager.csrf, "HX-Request": "true"},
     )
     assert admitted.status_code == 200 and "入室を記録しました" in admitted.text
+    # The same walk-in sent again (a second click, a new command id) is the same person, not a
+    # second entry and a second application; romaji for ふりがな is refused as on the form.
+    again = manager.http.post(
+        f"/meetups/{meetup_id}/reception/walk-in",
+        data={**walk, "command_id": uuid.uuid4().hex},
+        headers={"X-CSRF-Token": manager.csrf, "HX-Request": "true"},
+    )
+    assert again.status_code == 422 and "すでに" in again.text
+    romaji = manager.http.post(
+        f"/meetups/{meetup_id}/reception/walk-in",
+        data={**walk, "name": "当日 べつ", "kana": "tojitsu", "command_id": uuid.uuid4().hex},
+        headers={"X-CSRF-Token": manager.csrf, "HX-Request": "true"},
+    )
+    assert romaji.status_code == 422 and "ひらがなかカタカナ" in romaji.text
+    with Session(engine) as db:
+        walked = db.exec(
+            select(func.count())
+            .select_from(Application)
+            .where(Application.meetup_id == meetup_id, col(Application.walk_in_reason).is_not(None))
+        ).one()
+    assert walked == 1
+    board = manager.http.get(f"/meetups/{meetup_id}").text
+    assert re.search(r'data-present="2"', board)  # the applicant and the walk-in, once each
+    metaverse = manager.http.get("/meetups/1/reception")
+    assert metaverse.status_code == 404 and "対面の居場所と家族教室" in metaverse.text
     ward = Staff(server, "ward")
     assert "当日 あゆむ" in ward.http.get("/intake/checks").text  # queued for the ward's check
 
