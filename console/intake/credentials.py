@@ -33,6 +33,8 @@ def prepare(db: Session, *, person_id: int, staff_id: int) -> CredentialNotice:
     person = db.get(Person, person_id)
     if person is None:
         raise Refused("申込者が見つかりません。", status=404)
+    if person.residency == Residency.INELIGIBLE:
+        raise Refused("区の確認で対象外とされた方のため、IDを発行できません。")
     if person.residency != Residency.CONFIRMED:
         raise Refused("区の確認が済んでいないため、IDを発行できません。")
     held = db.exec(

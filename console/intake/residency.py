@@ -90,10 +90,19 @@ def export_csv(db: Session) -> bytes:
 
 def import_csv(db: Session, raw: bytes) -> int:
     """Apply the ward's results; a malformed file is refused whole, naming the line."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise Refused("ファイルの文字コードが UTF-8 ではありません。") from None
+    text = None
+    # UTF-8 as exported, or Shift_JIS (cp932), which Excel's 「CSV (コンマ区切り)」 saves.
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    if text is None:
+        raise Refused(
+            "ファイルを読み取れませんでした。Excelでは「CSV UTF-8 (コンマ区切り)」"
+            "または「CSV (コンマ区切り)」で保存してください。"
+        )
     rows = list(csv.reader(io.StringIO(text)))
     if not rows or rows[0][: len(HEADER)] != HEADER:
         raise Refused(f"1行目の見出しが違います。「{','.join(HEADER)}」にしてください。")

@@ -402,7 +402,7 @@ def test_the_wards_csv_import_is_refused_whole_with_the_line_number(office):
     )
     assert answer.status_code == 422 and "3行目" in answer.text
     assert application_of(engine, person).status == ApplicationStatus.CHECKING  # nothing applied
-    good = f"{header}\r\n{app_id},a,b,c,d,確認済,\r\n".encode()
+    good = f"{header}\r\n{app_id},a,b,c,d,確認済,\r\n".encode("cp932")  # as Excel saves it
     done = ward.http.post(
         "/intake/checks.csv",
         files={"file": ("results.csv", good, "text/csv")},
