@@ -150,7 +150,14 @@ async def takeouts(request: Request) -> Response:
             return takeout.recent(db, limit=LIMIT), _staff_names(db)
 
     rows, staff = await run_in_threadpool(read)
-    return page(request, "security/takeouts.html", rows=rows, staff=staff, limit=LIMIT)
+    return page(
+        request,
+        "security/takeouts.html",
+        rows=rows,
+        staff=staff,
+        limit=LIMIT,
+        document_label=takeout.document_label,
+    )
 
 
 @guarded(Action.MANAGE_STAFF)

@@ -2,6 +2,8 @@
 data is recorded — who, when, what, why, how many records — and listed for the manager.
 Documents for the ward or for publication hold no personal data and are not recorded."""
 
+import re
+
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.requests import Request
@@ -38,6 +40,28 @@ def record_takeout(
             )
         )
         audit.record(db, action="takeout", staff_id=staff_id, target=document)
+
+
+# What each document a take-out names is, in Japanese (the record keeps its file name).
+DOCUMENTS = (
+    (re.compile(r"roster\.pdf"), "実施体制図・職員名簿(PDF)"),
+    (re.compile(r"residency_check\.csv"), "住民確認の一覧(CSV)"),
+    (re.compile(r"liaison_pack:(\d{4})-(\d{2})"), "連絡会資料 {0}年{1:d}月(PDF)"),
+    (re.compile(r"helpline_handover:\w+"), "ヘルプラインへの引継ぎ資料(PDF)"),
+    (re.compile(r"summary_(\d+)_internal\.(\w+)"), "開催回 {0} のまとめ・管理者用({1})"),
+    (
+        re.compile(r"monthly_(\d{4})-(\d{2})_v(\d+)_internal\.(\w+)"),
+        "月次報告書 {0}年{1:d}月 第{2}版・管理者用({3})",
+    ),
+)
+
+
+def document_label(document: str) -> str:
+    for pattern, label in DOCUMENTS:
+        if found := pattern.fullmatch(document):
+            parts = [int(p) if p.isdigit() else p.upper() for p in found.groups()]
+            return label.format(*parts)
+    return document
 
 
 def recent(db: Session, *, limit: int) -> list[TakeoutRecord]:

@@ -86,7 +86,7 @@ def test_the_manager_sees_logins_failures_and_take_outs_and_exports_them(site):
     assert trail.text.count("<td>ログイン(login.factor)</td>") >= 2  # what it is, and its code
     assert "<td>持出し(takeout)</td>" not in trail.text  # filtered by kind
     takeouts = manager.http.get("/security/takeouts").text
-    assert "residency_check.csv" in takeouts and "区の住民確認のため" in takeouts
+    assert "住民確認の一覧(CSV)" in takeouts and "区の住民確認のため" in takeouts
     exported = manager.http.get("/security/audit.csv").content.decode("utf-8-sig")
     assert "takeout" in exported and "login.password" in exported
     assert re.search(r",[0-9a-f]{64}\r\n", exported)  # each row with its hash

@@ -110,6 +110,7 @@ def test_the_roster_pdf_needs_a_reason_and_is_a_recorded_take_out(site):
     document.close()
     words = re.sub(r"\s", "", words)
     assert "実施体制図" in words and "相談員鈴木" in words and "精神保健福祉士" in words
+    assert "役割の変更(相談員→" in words and "->" not in words  # roles by name, for the ward
     with Session(engine) as db:
         taken = db.exec(select(TakeoutRecord).where(TakeoutRecord.document == "roster.pdf")).one()
     assert taken.reason == "区への提出" and taken.count == 6  # the demo's staff, less the ward
