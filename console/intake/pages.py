@@ -9,6 +9,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from console.core import forms
 from console.core.errors import Refused
 from console.core.pages import page, redirect_saying, refuse, result
 from console.intake import applications as received
@@ -356,9 +357,12 @@ async def draft_terms(request: Request) -> Response:
 @guarded(Action.APPROVE_TERMS)
 async def approve_terms(request: Request) -> Response:
     terms_id = request.path_params["terms_id"]
+    checked = forms.checkbox(await _form(request), "agree")
     return await _change(
         request,
-        lambda db, staff_id: terms.approve(db, terms_id=terms_id, staff_id=staff_id),
+        lambda db, staff_id: terms.approve(
+            db, terms_id=terms_id, staff_id=staff_id, checked=checked
+        ),
         "利用規約を承認しました。",
         "/terms",
         audited=("terms.approve", f"terms:{terms_id}"),

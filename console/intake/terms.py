@@ -44,7 +44,13 @@ def draft(db: Session, *, service: str, text: str, staff_id: int) -> TermsVersio
     return version
 
 
-def approve(db: Session, *, terms_id: int, staff_id: int) -> TermsVersion:
+def approve(db: Session, *, terms_id: int, staff_id: int, checked: bool) -> TermsVersion:
+    """The ward's approval: the version is shown to applicants at once and never changes."""
+    if not checked:
+        raise Refused(
+            "承認した版は変更できず、すぐに申込ページに表示されます。"
+            "本文を確認したら、確認のチェックを入れて承認してください。"
+        )
     version = db.get(TermsVersion, terms_id)
     if version is None:
         raise Refused("利用規約の版が見つかりません。", status=404)

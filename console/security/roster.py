@@ -146,6 +146,8 @@ def deactivate(db: Session, staff_id: int, form, *, by: int) -> list[str]:
     if not staff.active:
         raise Refused("すでに無効になっています。", status=409)
     reason = forms.text(form, "reason", label="無効にする理由", max_len=500)
+    if not forms.checkbox(form, "agree"):
+        raise Refused("無効にすると元に戻せません。確認のチェックを入れてから無効にしてください。")
     staff.active = False
     db.add(staff)
     _note(db, staff_id, by, "deactivate", reason)

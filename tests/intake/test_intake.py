@@ -733,3 +733,33 @@ def test_a_service_with_no_session_open_says_so_kindly_instead_of_a_form_that_ca
         f'<option value="{meetup_id}"' in opened
         and "受け付けている家族教室の回はありません" not in opened
     )
+
+
+def test_the_ward_approves_terms_only_after_ticking_that_it_read_them(office):
+    from console.intake.models import TermsVersion
+    from console.security.models import AuditEntry
+
+    server, engine, _, _ = office
+    manager, ward = Staff(server, "manager"), Staff(server, "ward")
+    text = f"第1条 テストの規約 {uuid.uuid4().hex[:6]}"
+    drafted = manager.http.post(
+        "/terms", data={"csrf_token": manager.csrf, "service": "family_class", "text": text}
+    )
+    assert drafted.status_code == 303
+    with Session(engine) as db:
+        version = db.exec(select(TermsVersion).where(TermsVersion.text == text)).one()
+    path = f"/terms/{version.id}/approve"
+    unticked = ward.http.post(path, data={"csrf_token": ward.csrf})
+    assert unticked.status_code == 422 and "確認のチェック" in unticked.text
+    with Session(engine) as db:
+        assert db.get(TermsVersion, version.id).approved_at is None
+    approved = ward.http.post(path, data={"csrf_token": ward.csrf, "agree": "on"})
+    assert approved.status_code == 303
+    assert "利用規約を承認しました" in ward.http.get(approved.headers["location"]).text
+    with Session(engine) as db:
+        assert db.get(TermsVersion, version.id).approved_at is not None
+        assert db.exec(
+            select(AuditEntry).where(
+                AuditEntry.action == "terms.approve", AuditEntry.target == f"terms:{version.id}"
+            )
+        ).one()

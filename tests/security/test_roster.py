@@ -83,7 +83,9 @@ def test_the_manager_keeps_the_roster_and_a_deactivated_login_ends_at_once(site)
 
     c9_login = Staff(server, "c9")  # enrols its second factor on the way in
     assert c9_login.http.get("/").status_code == 200
-    off = post(manager, f"/security/staff/{c9.id}/deactivate", reason="退職")
+    unticked = post(manager, f"/security/staff/{c9.id}/deactivate", reason="退職")
+    assert unticked.status_code == 422 and row(engine, "c9").active  # it asks first
+    off = post(manager, f"/security/staff/{c9.id}/deactivate", reason="退職", agree="on")
     assert off.status_code == 303
     assert c9_login.http.get("/").status_code == 303  # the session ended at once
     assert (
