@@ -146,3 +146,31 @@ def positive_id(form: Mapping[str, str], name: str, *, label: str) -> int:
 
 def checkbox(form: Mapping[str, str], name: str) -> bool:
     return (form.get(name) or "") in ("on", "true", "1")
+
+
+EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,200}\.[^@\s.]{2,}")
+PHONE = re.compile(r"\+?[0-9][0-9\-]{6,18}")
+DASHES = re.compile(r"[-\u2010-\u2015\u2212\u30fc\uff70]")  # hyphens, dashes, minus, 長音
+
+
+def email(form: Mapping[str, str], name: str, *, label: str, required: bool = True) -> str:
+    """An email address; typed with a Japanese input method it may come full-width
+    (ｍｉｒａｉ＠…), which is read as meant (NFKC)."""
+    value = unicodedata.normalize(
+        "NFKC", text(form, name, label=label, max_len=254, required=required)
+    )
+    if value and not EMAIL.fullmatch(value):
+        raise Refused(f"{label}の形をご確認ください(例: name@example.jp)。")
+    return value
+
+
+def phone(form: Mapping[str, str], name: str, *, label: str, required: bool = False) -> str:
+    """A phone number: full-width digits, any dash and spaces read as what they mean
+    (「０３－１２３４　５６７８」 is 03-1234-5678)."""
+    value = unicodedata.normalize(
+        "NFKC", text(form, name, label=label, max_len=40, required=required)
+    )
+    value = "-".join(DASHES.sub(" ", value).split())
+    if value and not PHONE.fullmatch(value):
+        raise Refused(f"{label}は数字とハイフンで入力してください(例: 03-1234-5678)。")
+    return value

@@ -8,7 +8,6 @@ never told.
 
 import datetime as dt
 import re
-import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,9 +27,6 @@ from console.moderation.commands import current_block
 from console.session.vocab import MeetupKind, MeetupStatus
 from console.store import outbox
 
-EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,200}\.[^@\s.]{2,}")
-PHONE = re.compile(r"\+?[0-9][0-9\-]{6,18}")
-DASHES = re.compile(r"[-\u2010-\u2015\u2212\u30fc\uff70]")  # hyphens, dashes, minus, 長音
 TOKEN = re.compile(r"[0-9a-f]{32}")
 RECEIPT_SUBJECT = "【港区ひきこもり居場所支援】お申込みを受け付けました"
 
@@ -121,24 +117,11 @@ def _birth_date(form, today: dt.date) -> dt.date:
 
 
 def parse_email(form) -> str:
-    # Typed with a Japanese input method, an address may come full-width (ｍｉｒａｉ＠…).
-    value = unicodedata.normalize(
-        "NFKC", forms.one_line(form, "email", label="メールアドレス", max_len=254)
-    )
-    if not EMAIL.fullmatch(value):
-        raise Refused("メールアドレスの形をご確認ください(例: name@example.jp)。")
-    return value
+    return forms.email(form, "email", label="メールアドレス")
 
 
 def _phone(form) -> str:
-    """Full-width digits, any dash and spaces are read as what they mean: 「０３－１２３４　５６７８」
-    is 03-1234-5678."""
-    typed = forms.text(form, "phone", label="電話番号", max_len=40, required=False)
-    value = unicodedata.normalize("NFKC", typed)
-    value = "-".join(DASHES.sub(" ", value).split())
-    if value and not PHONE.fullmatch(value):
-        raise Refused("電話番号は数字とハイフンで入力してください(任意。例: 03-1234-5678)。")
-    return value
+    return forms.phone(form, "phone", label="電話番号")
 
 
 def receive(

@@ -186,14 +186,22 @@ async def reset_factor(request: Request) -> Response:
 
     def reset() -> list[str] | None:
         with transaction(engine) as db:
-            if staff_id is None or db.get(Staff, staff_id) is None:
+            member = db.get(Staff, staff_id) if staff_id is not None else None
+            if member is None:
                 return None
+            if not member.active:
+                raise Refused(
+                    "無効になったアカウントの二要素認証はリセットできません。", status=409
+                )
             factor.reset(db, staff_id)
             ended = auth.end_sessions_of(db, staff_id)
             audit.record(db, action="factor.reset", staff_id=me, target=f"staff:{staff_id}")
             return ended
 
-    ended = await run_in_threadpool(reset)
+    try:
+        ended = await run_in_threadpool(reset)
+    except Refused as refused:
+        return refuse(request, refused.message, refused.status)
     if ended is None:
         return refuse(request, "職員が見つかりません。", 404)
     for token_hash in ended:

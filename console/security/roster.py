@@ -3,10 +3,11 @@ pledges and training. Every change is kept with its reason (`StaffChange`) and g
 audit chain; deactivating someone ends their logins at once."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
+from console import settings
 from console.core import forms
 from console.core.errors import Refused
 from console.security import audit, auth
@@ -81,12 +82,15 @@ def create(db: Session, form, *, by: int) -> Staff:
 
 
 def _day(form, name: str, label: str) -> date | None:
+    """A day that has happened (a submission, a pledge, a training): not in the future."""
     value = (form.get(name) or "").strip()
     if not value:
         return None
     day = forms.day(value)
     if day is None:
         raise Refused(f"{label}の日付が正しくありません(例: 2026-04-01)。")
+    if day > datetime.now(settings.TZ).date():
+        raise Refused(f"{label}が未来の日付になっています。")
     return day
 
 
@@ -99,6 +103,8 @@ def _training_days(form) -> str:
         day = forms.day(part)
         if day is None:
             raise Refused(f"研修日「{part[:20]}」が正しくありません(例: 2026-04-01, 2026-10-01)。")
+        if day > datetime.now(settings.TZ).date():
+            raise Refused(f"研修日「{part[:20]}」が未来の日付になっています。")
         days.append(day.isoformat())
     return ",".join(sorted(set(days)))[:400]
 
@@ -107,8 +113,8 @@ def update_profile(db: Session, staff_id: int, form, *, by: int) -> None:
     if db.get(Staff, staff_id) is None:
         raise Refused("職員が見つかりません。", status=404)
     profile = db.get(StaffProfile, staff_id) or StaffProfile(staff_id=staff_id)
-    profile.phone = forms.text(form, "phone", label="電話番号", max_len=40, required=False)
-    profile.email = forms.text(form, "email", label="メールアドレス", max_len=254, required=False)
+    profile.phone = forms.phone(form, "phone", label="電話番号")
+    profile.email = forms.email(form, "email", label="メールアドレス", required=False)
     profile.emergency_contact = forms.text(
         form, "emergency_contact", label="緊急連絡先", max_len=200, required=False
     )
@@ -123,6 +129,8 @@ def change_role(db: Session, staff_id: int, form, *, by: int) -> None:
     staff = db.get(Staff, staff_id)
     if staff is None:
         raise Refused("職員が見つかりません。", status=404)
+    if not staff.active:
+        raise Refused("無効になったアカウントの役割は変更できません。", status=409)
     role = _role(form)
     qualification = _qualification(form, role)
     reason = forms.text(form, "reason", label="変更の理由", max_len=500)

@@ -57,6 +57,14 @@ def test_the_manager_keeps_the_roster_and_a_deactivated_login_ends_at_once(site)
     )
     assert created.status_code == 303
     c9 = row(engine, "c9")
+    for field, value, message in (
+        ("phone", "abc", "電話番号は数字とハイフン"),
+        ("email", "notanemail", "メールアドレスの形"),
+        ("pledge_on", "2099-01-01", "未来の日付"),
+        ("training_days", "2099-01-01", "未来の日付"),
+    ):
+        bad = post(manager, f"/security/staff/{c9.id}/profile", **{field: value})
+        assert bad.status_code == 422 and message in bad.text, (field, bad.text)
     saved = post(
         manager,
         f"/security/staff/{c9.id}/profile",
@@ -87,6 +95,8 @@ def test_the_manager_keeps_the_roster_and_a_deactivated_login_ends_at_once(site)
     assert unticked.status_code == 422 and row(engine, "c9").active  # it asks first
     off = post(manager, f"/security/staff/{c9.id}/deactivate", reason="退職", agree="on")
     assert off.status_code == 303
+    gone = post(manager, f"/security/staff/{c9.id}/role", role="counsellor", reason="復帰")
+    assert gone.status_code == 409 and row(engine, "c9").role == "support"
     assert c9_login.http.get("/").status_code == 303  # the session ended at once
     assert (
         post(
