@@ -149,6 +149,7 @@ TOPICS = {
     "monthly": "月次報告書",
     "ward_reports": "区への報告",
     "survey": "アンケート",
+    "schedule": "開催予定",
 }
 
 
