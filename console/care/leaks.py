@@ -2,6 +2,7 @@
 once, and followed by status updates until closed. Each report is one row (the chain) and one
 email to `WARD_REPORT_ADDRESS` queued in the same transaction; each change is audited."""
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -51,7 +52,7 @@ def _file(db: Session, case: LeakCase, *, kind: str, staff_id: int, text: str) -
 
 
 def _count(form: Mapping[str, str]) -> int | None:
-    raw = (form.get("affected_count") or "").strip()
+    raw = unicodedata.normalize("NFKC", form.get("affected_count") or "").strip()  # ３ is 3
     if not raw:
         return None
     found = forms.number(raw, low=0, high=1_000_000)

@@ -52,9 +52,11 @@ def _date(form: Mapping[str, str], name: str, label: str, *, required: bool) -> 
     raw = (form.get(name) or "").strip()
     if not raw and not required:
         return None
-    found = forms.day(raw)
+    found = forms.day(raw, first=1, last=9999)
     if found is None:
         raise Refused(f"{label}を正しく入力してください(例: 2026-12-20)。")
+    if not forms.FIRST_YEAR <= found.year <= forms.LAST_YEAR:
+        raise Refused(f"{label}の年をご確認ください({found.year}年になっています)。")
     return found
 
 
@@ -93,6 +95,9 @@ def add_stage(
     on = _date(form, "on", "実施日", required=True)
     _person(db, participant_id)
     plan = _plan_of(db, participant_id)
+    begun = plan.created_at.astimezone(settings.TZ).date()
+    if on < begun:
+        raise Refused(f"実施日が計画を立てた日({begun:%Y-%m-%d})より前になっています。")
     stage = PlanStage(plan_id=plan.id, kind=kind, on=on, recorded_by=staff_id)
     db.add(stage)
     db.flush()
@@ -111,6 +116,9 @@ def record_stage(db: Session, staff_id: int, stage_id: int, form: Mapping[str, s
     plan = db.get(SupportPlan, stage.plan_id)
     if plan.status != PlanStatus.ACTIVE:
         raise Refused("この計画はすでに終了しています。")
+    today = utcnow().astimezone(settings.TZ).date()
+    if result == StageResult.DONE and stage.on > today:
+        raise Refused(f"実施日({stage.on:%Y-%m-%d})の前に「実施した」とは記録できません。")
     stage.result, stage.note = result, note or None
     stage.recorded_by, stage.recorded_at = staff_id, utcnow()
     db.add(stage)

@@ -21,7 +21,7 @@ def test_a_suspected_leak_is_reported_to_the_ward_until_closed(world):
         "found_at": an_hour_ago,
         "what": "申込者一覧を印刷した紙を会議室に置き忘れた(固有語X5V)",
         "affected": "申込者12名の氏名と連絡先",
-        "affected_count": "12",
+        "affected_count": "１２",  # full width, as an input method types it
         "report": "会議室で紙を回収済み。閲覧の有無を確認中。",
     }
     tomorrow = (datetime.now(TZ) + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")

@@ -54,15 +54,22 @@ def test_a_plan_through_three_stages_and_a_drop_out_makes_aftercare_and_bars_not
     assert post(counsellor, f"{base}/plan", wish="work", detail="二つ目").status_code == 422
 
     kinds = ["prep_talk", "accompany", "check_in"]
-    for n, kind in enumerate(kinds):
-        on = (jst_today() + timedelta(days=n)).isoformat()
+    for n, kind in enumerate(kinds):  # today, today, tomorrow
+        on = (jst_today() + timedelta(days=max(0, n - 1))).isoformat()
         assert post(counsellor, f"{base}/stages", kind=kind, on=on).status_code == 200
     assert post(counsellor, f"{base}/stages", kind="teleport", on=tomorrow).status_code == 422
+    yesterday = (jst_today() - timedelta(days=1)).isoformat()
+    before = post(counsellor, f"{base}/stages", kind="accompany", on=yesterday)
+    assert before.status_code == 422 and "計画を立てた日" in before.text
+    old = post(counsellor, f"{base}/stages", kind="accompany", on="1999-01-01")
+    assert old.status_code == 422 and "年をご確認ください" in old.text
     with Session(engine) as db:
         plan = db.exec(select(SupportPlan).where(SupportPlan.participant_id == person.id)).one()
         stages = db.exec(select(PlanStage).where(PlanStage.plan_id == plan.id)).all()
     assert sorted(s.kind for s in stages) == sorted(kinds)
-    first, second, third = sorted(stages, key=lambda s: s.on)
+    first, second, third = sorted(stages, key=lambda s: (s.on, s.id))
+    early = post(counsellor, f"/care/stages/{third.id}/result", result="done")  # tomorrow's
+    assert early.status_code == 422 and "「実施した」とは記録できません" in early.text
     assert post(counsellor, f"/care/stages/{first.id}/result", result="done").status_code == 200
     assert post(counsellor, f"/care/stages/{second.id}/result", result="done").status_code == 200
     missed = post(counsellor, f"/care/stages/{third.id}/result", result="missed")
