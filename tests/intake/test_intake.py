@@ -490,6 +490,8 @@ def test_staff_enter_a_phone_application_for_the_applicant(office):
     assert person.kind == "family" and unseal(person).relation == "母"
     shown = support.http.get(entered.headers["location"])  # the next page says what was done
     assert "申込を登録しました" in shown.text
+    listed = support.http.get("/intake").text  # found again by name on the next call
+    assert "電話 はな" in listed and "でんわ はな" in listed
     assert "申込を登録しました" not in support.http.get(entered.headers["location"]).text  # once
     # The same person calling again (a new form) is told apart from a new applicant.
     page = support.http.get("/intake/new").text
