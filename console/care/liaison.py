@@ -16,7 +16,7 @@ from sqlmodel import Session, col, func, or_, select
 
 from console.care.models import FollowUp, PlanStage, SupportNeed, SupportPlan
 from console.care.vocab import Outcome, PlanStatus, StageKind, StageResult, Why, Wish
-from console.core.templating import pdf_of, templates
+from console.core.templating import jst_date, pdf_of, templates
 from console.live.models import Meetup
 from console.session.models import Participant
 from console.session.vocab import AgeBracket, District
@@ -118,7 +118,7 @@ def build(db: Session, month: dt.date, *, now: datetime) -> Pack:
         plans.append(Line(person_of(person), text))
 
     follow_ups = [
-        Line(person_of(person), f"{Why(f.why).label} / 期限 {f.due:%Y-%m-%d}")
+        Line(person_of(person), f"{Why(f.why).label} / 期限 {jst_date(f.due)}")
         for f, person in db.exec(
             select(FollowUp, Participant)
             .join(Participant, Participant.id == FollowUp.participant_id)

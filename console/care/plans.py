@@ -97,7 +97,7 @@ def add_stage(
     plan = _plan_of(db, participant_id)
     begun = plan.created_at.astimezone(settings.TZ).date()
     if on < begun:
-        raise Refused(f"実施日が計画を立てた日({begun:%Y-%m-%d})より前になっています。")
+        raise Refused(f"実施日が計画を立てた日({begun:%Y年%-m月%-d日})より前になっています。")
     stage = PlanStage(plan_id=plan.id, kind=kind, on=on, recorded_by=staff_id)
     db.add(stage)
     db.flush()
@@ -118,7 +118,7 @@ def record_stage(db: Session, staff_id: int, stage_id: int, form: Mapping[str, s
         raise Refused("この計画はすでに終了しています。")
     today = utcnow().astimezone(settings.TZ).date()
     if result == StageResult.DONE and stage.on > today:
-        raise Refused(f"実施日({stage.on:%Y-%m-%d})の前に「実施した」とは記録できません。")
+        raise Refused(f"実施日({stage.on:%Y年%-m月%-d日})の前に「実施した」とは記録できません。")
     stage.result, stage.note = result, note or None
     stage.recorded_by, stage.recorded_at = staff_id, utcnow()
     db.add(stage)

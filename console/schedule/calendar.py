@@ -128,7 +128,7 @@ def _create(engine, meetup: Meetup, form, *, today: dt.date) -> Meetup:
         clash = _overlap(db, meetup)
         if clash is not None:
             raise Refused(
-                f"同じ種類の開催回と時間が重なっています({clash.date:%m月%d日} "
+                f"同じ種類の開催回と時間が重なっています({clash.date:%-m月%-d日} "
                 f"{clash.starts_at.astimezone(TZ):%H:%M}〜{clash.ends_at.astimezone(TZ):%H:%M})。"
             )
         db.add(meetup)

@@ -76,7 +76,7 @@ def _lead(plan: Planned, today: dt.date, spec: str) -> list[Breach]:
         Breach(
             "lead_time",
             f"{label}の日程は2か月以上前に確定する必要があります(仕様{spec})",
-            f"{months_ahead(today, LEAD_MONTHS):%Y-%m-%d}以降の日付にするか、区と合意した日程で"
+            f"{months_ahead(today, LEAD_MONTHS):%Y年%-m月%-d日}以降の日付にするか、区と合意した日程で"
             "あれば「ルールを外れる理由」を入力してください",
             breakable=True,
         )
@@ -103,7 +103,7 @@ def _metaverse(plan: Planned, others: list[Planned]) -> list[Breach]:
             Breach(
                 "once_a_month",
                 f"メタバース居場所は月1回の開催です(仕様6(1)②)。{plan.date.month}月には"
-                f"{same_month[0].date:%m月%d日}の回があります",
+                f"{same_month[0].date:%-m月%-d日}の回があります",
                 "別の月の日付にしてください",
             )
         )

@@ -23,6 +23,7 @@ from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from functools import wraps
+from urllib.parse import quote
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -366,7 +367,8 @@ def guarded(action: Action) -> Callable[[Handler], Handler]:
             found = await current(request)
             if found is None:
                 if request.method in SAFE_METHODS:
-                    return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+                    back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                    return RedirectResponse(f"/login?next={quote(back)}", status_code=303)
                 return refuse(
                     request, "ログインの有効期限が切れました。再度ログインしてください。", 401
                 )

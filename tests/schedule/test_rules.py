@@ -78,7 +78,7 @@ def test_eight_metaverse_sessions_in_august_are_refused_after_the_first():
     found = breaches(august[1], [august[0]], today=TODAY)
     assert codes(found) == ["once_a_month"]
     message = refusal(found, "区の依頼")
-    assert "月1回の開催です" in message and "8月には08月01日の回があります" in message
+    assert "月1回の開催です" in message and "8月には8月1日の回があります" in message
     assert "別の月の日付にしてください" in message
     other_kind = plan("in_person", "2026-08-08", "14:00", "14:00", "17:00")
     assert "once_a_month" not in codes(breaches(august[1], [other_kind], today=TODAY))
@@ -88,11 +88,11 @@ def test_eight_metaverse_sessions_in_august_are_refused_after_the_first():
 
 BREAKABLE = [
     (plan("metaverse", "2026-07-11", "13:45", "14:00", "17:00"), "months", "8月〜3月の日付"),
-    (plan("in_person", "2026-07-18", "14:00", "14:00", "17:00"), "lead_time", "2026-08-10以降"),
+    (plan("in_person", "2026-07-18", "14:00", "14:00", "17:00"), "lead_time", "2026年8月10日以降"),
     (
         plan("family_class", "2026-06-27", "13:30", "14:00", "16:00"),
         "lead_time",
-        "2026-08-10以降",
+        "2026年8月10日以降",
     ),
 ]
 

@@ -121,3 +121,13 @@ def test_a_refused_form_links_back_to_its_page_even_when_it_posts_to_its_own_add
         headers={"Referer": f"{manager.server.url}//evil.example/x"},
     )
     assert "前のページへ戻る" not in elsewhere.text  # never a link off the site
+
+
+def test_a_login_sent_from_a_filtered_page_comes_back_to_it_with_its_filters(server):
+    import httpx
+
+    answer = httpx.get(f"{server.url}/security/audit?kind=login&staff=1")
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=/security/audit%3Fkind%3Dlogin%26staff%3D1"
+    form = httpx.get(f"{server.url}{answer.headers['location']}").text
+    assert 'value="/security/audit?kind=login&amp;staff=1"' in form
