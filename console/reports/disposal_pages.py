@@ -76,6 +76,12 @@ async def disposal_page(request: Request) -> Response:
     found = await run_in_threadpool(_view, request.app.state.engine)
     row, withdrawn, names, dry_run, cases = found
     retention = [(k, disposal.retention_days(k)) for k in disposal.KINDS]
+    # What changed since the run was prepared, said before the ward approves it.
+    drift = None
+    if row is not None and row.done_at is None and dry_run:
+        was = sum(total for _k, _t, total in disposal.counted(row))
+        now = sum(sum(dry_run[k.key].values()) for k in disposal.KINDS)
+        drift = (was, now) if was != now else None
     return page(
         request,
         "reports/disposal.html",
@@ -86,6 +92,7 @@ async def disposal_page(request: Request) -> Response:
         if dry_run
         else [],
         retention=retention,
+        drift=drift,
         cases=cases,
         table_labels=disposal.TABLE_LABELS,
         names=names,

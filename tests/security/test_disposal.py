@@ -189,6 +189,8 @@ def test_disposal_waits_for_a_handover_of_the_open_cases_to_the_helpline(journey
     # A case opened after the export: refused until the handover is exported again.
     assert journey["new_follow_up"].status_code == 303, journey["new_follow_up"].text
     assert "案件が変わりました。もう一度出力してください" in journey["stale_page"]
+    assert "準備の後に件数が変わりました" in journey["stale_page"]  # a follow-up was added
+    assert "準備の後に件数が変わりました" not in journey["dry_run"]  # nothing prepared yet
     assert journey["stale"].status_code == 409
     assert "出力時 1名、現在 2名" in journey["stale"].text
     assert journey["key_unchanged_by_refusals"]
