@@ -41,7 +41,9 @@ async def logged_in(browser, server, login_id: str, meetup_id: int):
     await page.get_by_role("button", name="ログイン").click()
     await give_factor(page, server, login_id)
     await page.wait_for_url(f"**/meetups/{meetup_id}")
-    await page.locator("#live-connection[data-state=open]").wait_for()
+    # A busy machine may refuse a first socket; the page retries with the ws extension's
+    # back-off (up to 30 s between tries), so wait for more than one try.
+    await page.locator("#live-connection[data-state=open]").wait_for(timeout=90_000)
     return page
 
 
