@@ -43,14 +43,9 @@ FLASH_COOKIE = "console_done"
 
 
 def redirect_saying(request: Request, url: str, message: str) -> Response:
-    """After a form: go to `url` (a redirect, or for htmx `HX-Redirect`), whose page then
-    says `message` once (a fixed sentence, never personal data: it rides in a one-minute
-    cookie)."""
-    if is_htmx(request):
-        response = result(request, message)
-        response.headers["HX-Redirect"] = url
-    else:
-        response = RedirectResponse(url, status_code=303)
+    """After a plain (non-htmx) form: go to `url`, whose page then says `message` once (a
+    fixed sentence, never personal data: it rides in a one-minute cookie)."""
+    response = RedirectResponse(url, status_code=303)
     response.set_cookie(
         FLASH_COOKIE,
         quote(message),

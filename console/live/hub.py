@@ -112,13 +112,6 @@ class Hub:
         self._rendered: OrderedDict[tuple[str, int, str, int], str] = OrderedDict()
         self._resuming: dict[int, asyncio.Lock] = {}
 
-    def forget(self, meetup_id: int) -> None:
-        """A meetup removed (never held): drop what is kept of it, close its sockets."""
-        live = self._meetups.pop(meetup_id, None)
-        self._directories.pop(meetup_id, None)
-        for sub in live.subscribers if live else ():
-            sub.close()
-
     async def live(self, meetup_id: int) -> LiveMeetup:
         """The meetup's live state, folded from the log on first use. Refused if unknown."""
         live = self._meetups.get(meetup_id)

@@ -127,13 +127,6 @@ def schedule(scheduler: AsyncIOScheduler, meetup: Meetup) -> None:
         )
 
 
-def unschedule(scheduler: AsyncIOScheduler, meetup_id: int) -> None:
-    """Drop a removed meetup's jobs (they would find no meetup and do nothing anyway)."""
-    for name in ("open_doors", "start", "wrap_up", "close"):
-        if scheduler.get_job(job_id := f"meetup-{meetup_id}-{name}"):
-            scheduler.remove_job(job_id)
-
-
 def remind_reports(engine: Engine, today=None) -> None:
     """Three business days before a monthly report is due, leave the manager a notice."""
     today = today or datetime.now(settings.TZ).date()

@@ -1,12 +1,10 @@
-"""The year's calendar, creating sessions, and removing one created by mistake."""
+"""The year's calendar, and creating sessions."""
 
 from starlette.routing import Route
 
-from console.core import routing  # noqa: F401  (the `id` path convertor)
-from console.schedule import calendar, removal
+from console.schedule import calendar
 
 ROUTES = [
     Route("/meetups", calendar.create, methods=["POST"]),
-    Route("/meetups/{meetup_id:id}/delete", removal.delete_meetup, methods=["POST"]),
     Route("/schedule", calendar.view, methods=["GET"]),
 ]

@@ -149,7 +149,6 @@ TOPICS = {
     "monthly": "月次報告書",
     "ward_reports": "区への報告",
     "survey": "アンケート",
-    "schedule": "開催予定",
 }
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import apscheduler.schedulers.base
 import pytest
 from sqlalchemy import text
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
 from console.live.hub import Hub
 from console.live.models import EventRow, Meetup
@@ -365,40 +365,3 @@ def test_a_rule_broken_with_a_reason_is_kept_and_shown_on_the_schedule(server, s
     calendar = manager.http.get(f"/schedule?month={day[:7]}").text
     assert "ルール外の理由" in calendar and "区と後日合意" in calendar
     assert "家族教室のうち土日・祝日の開催" in calendar
-
-
-def test_a_session_created_by_mistake_is_removed_but_one_in_use_is_not(server, staff, engine):
-    from console.security.models import AuditEntry
-
-    manager = staff("manager")
-    day = in_days(150)
-    made = post(manager, "/meetups", kind="metaverse", date=day, exception_reason="試験のため")
-    assert made.status_code == 200, made.text
-    with Session(engine) as db:
-        made = db.exec(select(Meetup).order_by(col(Meetup.id).desc())).first()
-    assert made.date.isoformat() == day
-    board = manager.http.get(f"/meetups/{made.id}").text
-    assert "この回を削除する" in board  # offered while nothing has happened to it
-    assert staff("support").http.get(f"/meetups/{made.id}").text.count("この回を削除する") == 0
-    path = f"/meetups/{made.id}/delete"
-    unticked = post(manager, path)
-    assert unticked.status_code == 422 and "確認のチェック" in unticked.text
-    assert post(staff("facilitator"), path, agree="on").status_code == 403
-    before = meetups(engine)
-    removed = post(manager, path, agree="on")
-    assert removed.status_code == 200 and "削除しました" in removed.text
-    assert removed.headers["hx-redirect"] == f"/schedule?month={day[:7]}"
-    assert meetups(engine) == before - 1
-    assert manager.http.get(f"/meetups/{made.id}").status_code == 404
-    with Session(engine) as db:
-        assert db.exec(
-            select(AuditEntry).where(
-                AuditEntry.action == "schedule.remove", AuditEntry.target == f"meetup:{made.id}"
-            )
-        ).one()
-    # A session with something in its log stays (it is part of what is reported).
-    used = new_meetup(engine)
-    assert manager.command(used, "note", text="準備メモ").status_code == 200
-    kept = post(manager, f"/meetups/{used}/delete", agree="on")
-    assert kept.status_code == 409 and "削除できません" in kept.text
-    assert manager.http.get(f"/meetups/{used}").status_code == 200
