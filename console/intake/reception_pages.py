@@ -11,11 +11,12 @@ from console.core.errors import Refused
 from console.core.pages import page, refuse, result
 from console.intake import reception
 from console.live.commands import execute, outcome
+from console.live.eventlog import COMMAND_ID
 from console.live.models import Meetup
 from console.security.auth import guarded
 from console.security.models import AuditEntry
 from console.security.permissions import Action
-from console.session.vocab import MeetupKind, spaces_of
+from console.session.vocab import MeetupKind, MeetupStatus, spaces_of
 from console.store.db import transaction
 
 
@@ -56,6 +57,20 @@ async def desk(request: Request) -> Response:
 async def _enter(request: Request, meetup_id: int, find_code) -> Response:
     form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
     engine, staff = request.app.state.engine, request.state.staff
+    # What the entry would refuse is refused before anyone is stored (a walk-in made
+    # before the doors open, or from a broken page, must leave nothing behind).
+    if not COMMAND_ID.match(form.get("command_id", "")):
+        return result(
+            request, "操作IDが不正です。画面を再読み込みしてからやり直してください。", 400
+        )
+    try:
+        live = await request.app.state.hub.live(meetup_id)
+    except Refused as refused:
+        return result(request, refused.message, refused.status)
+    if live.state.status == MeetupStatus.CLOSED:
+        return result(request, "この開催回は終了しているため、入室を記録できません。", 422)
+    if not live.state.is_open:
+        return result(request, "まだ入室受付が始まっていないため、入室を記録できません。", 422)
 
     def code():
         with transaction(engine) as db:

@@ -13,12 +13,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import Response
 
 from console import settings
 from console.core import forms
 from console.core.errors import Refused
-from console.core.pages import page, refuse
+from console.core.pages import page, redirect_saying, refuse
 from console.core.templating import pdf_of, templates
 from console.live.models import Meetup
 from console.reports import handover, kept
@@ -35,6 +35,12 @@ from console.settings import TZ
 from console.store.db import transaction
 
 CONFIRM_WORD = "廃棄する"  # typed before an irreversible disposal
+DONE = {
+    "prepared": "廃棄を準備しました。区職員の承認を待っています。",
+    "approved": "廃棄を承認しました。",
+    "withdrawn": "廃棄の準備を取り下げました。廃棄するときは、もう一度準備して区の承認を受けてください。",
+    "done": "廃棄を実施しました。廃棄証明書を出力できます。",
+}
 OPEN = (MeetupStatus.DOORS_OPEN, MeetupStatus.IN_SESSION)
 
 
@@ -96,7 +102,6 @@ async def disposal_page(request: Request) -> Response:
         cases=cases,
         table_labels=disposal.TABLE_LABELS,
         names=names,
-        done=request.query_params.get("done", ""),
     )
 
 
@@ -106,7 +111,7 @@ async def _step(request: Request, act: Callable[[Engine, int], object], done: st
         await run_in_threadpool(act, engine, request.state.staff.id)
     except Refused as refusal:
         return refuse(request, refusal.message, refusal.status)
-    return RedirectResponse(f"/disposal?done={done}", status_code=303)
+    return redirect_saying(request, "/disposal", DONE[done])
 
 
 @guarded(Action.PREPARE_DISPOSAL)

@@ -169,9 +169,15 @@ def _refuse_if_done(db: Session) -> None:
 
 
 def prepare(engine: Engine, *, staff_id: int) -> int:
-    """Record a prepared run with its dry-run counts (it replaces an unapproved one)."""
+    """Record a prepared run with its dry-run counts. It replaces the run in force, which is
+    withdrawn (an approval of it no longer counts: the ward approves the new counts)."""
     with transaction(engine) as db:
         _refuse_if_done(db)
+        earlier = latest(db)
+        if earlier is not None:
+            earlier.withdrawn_at, earlier.withdrawn_by = utcnow(), staff_id
+            earlier.withdrawn_reason = "準備し直したため"
+            db.add(earlier)
         row = Disposal(prepared_by=staff_id, counts=json.dumps(counts(db), sort_keys=True))
         db.add(row)
         db.flush()

@@ -8,7 +8,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from console.core.pages import page, refuse
+from console.core.pages import FLASH_COOKIE, page, refuse
 from console.security import auth
 from console.security.auth import guarded
 from console.security.permissions import Action
@@ -72,4 +72,5 @@ async def logout(request: Request) -> Response:
     request.app.state.hub.close_login(request.state.login.token_hash)
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(auth.COOKIE, path="/")
+    response.delete_cookie(FLASH_COOKIE, path="/")  # nothing said to whoever comes next
     return response

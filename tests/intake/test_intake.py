@@ -574,6 +574,25 @@ def test_reception_checks_in_applicants_and_the_manager_admits_a_walk_in(office)
     assert walked == 1
     board = manager.http.get(f"/meetups/{meetup_id}").text
     assert re.search(r'data-present="2"', board)  # the applicant and the walk-in, once each
+    # A walk-in refused (doors not open yet, or a broken page's command id) stores nobody.
+    later = new_meetup(engine)
+    with transaction(engine) as db:
+        db.get(Meetup, later).kind = "in_person"
+    with Session(engine) as db:
+        people = db.exec(select(func.count()).select_from(Person)).one()
+    for path, data in (
+        (f"/meetups/{later}/reception/walk-in", {**walk, "name": "早すぎ さん"}),
+        (
+            f"/meetups/{meetup_id}/reception/walk-in",
+            {**walk, "name": "壊れ さん", "command_id": "x"},
+        ),
+    ):
+        early = manager.http.post(
+            path, data=data, headers={"X-CSRF-Token": manager.csrf, "HX-Request": "true"}
+        )
+        assert early.status_code in (400, 422), early.text
+    with Session(engine) as db:
+        assert db.exec(select(func.count()).select_from(Person)).one() == people
     metaverse = manager.http.get("/meetups/1/reception")
     assert metaverse.status_code == 404 and "対面の居場所と家族教室" in metaverse.text
     ward = Staff(server, "ward")

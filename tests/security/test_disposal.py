@@ -103,12 +103,14 @@ def _journey(tmp):
         seen["after_withdrawal"] = post(manager, "/disposal/carry-out", confirm="廃棄する")
         seen["approve_withdrawn"] = post(ward, "/disposal/1/approve", agree="on")
         seen["withdrawn_page"] = manager.http.get("/disposal").text
-        assert post(manager, "/disposal/prepare").status_code == 303  # run 2, carried out
-        seen["manager_approves"] = post(manager, "/disposal/2/approve", agree="on")
+        assert post(manager, "/disposal/prepare").status_code == 303  # run 2, replaced:
+        assert post(manager, "/disposal/prepare").status_code == 303  # run 3, carried out
+        seen["replaced"] = post(ward, "/disposal/2/approve", agree="on")
+        seen["manager_approves"] = post(manager, "/disposal/3/approve", agree="on")
         seen["unapproved_after_prepare"] = post(manager, "/disposal/carry-out", confirm="廃棄する")
         seen["key_unchanged"] = key_file.read_bytes() == key_before
-        seen["unticked"] = post(ward, "/disposal/2/approve")
-        approved = post(ward, "/disposal/2/approve", agree="on")
+        seen["unticked"] = post(ward, "/disposal/3/approve")
+        approved = post(ward, "/disposal/3/approve", agree="on")
         assert approved.status_code == 303, approved.text
         seen["unconfirmed"] = post(manager, "/disposal/carry-out")
         # The demo's P003 has a complete record never shared: a case for the helpline (8(5)).
@@ -219,6 +221,7 @@ def test_a_prepared_run_can_be_withdrawn_with_a_reason_and_then_nothing_is_carri
     refused = journey["after_withdrawal"]
     assert refused.status_code == 409 and "区の承認がないため廃棄できません" in refused.text
     assert journey["approve_withdrawn"].status_code == 409  # a withdrawn run is not approved
+    assert journey["replaced"].status_code == 409  # nor one replaced by a new preparation
     page = journey["withdrawn_page"]
     assert "廃棄はまだ準備されていません" in page
     assert "取り下げられました" in page and "契約の延長を検討中のため" in page
