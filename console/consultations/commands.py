@@ -156,9 +156,16 @@ def save_record(form: Mapping[str, str], actor: Staff) -> Decide:
     follow_up = forms.checkbox(form, "follow_up")
     consent = forms.checkbox(form, "helpline_consent")
     reason = forms.text(form, "amend_reason", label="修正の理由", max_len=AMEND_MAX, required=False)
+    seen = (form.get("seen") or "").strip()  # the version the page showed (its last save)
 
     def decide(db: Session, state: LiveState) -> Body:
         record = record_of(db, state, record_id)
+        if seen and seen != (record.updated_at or record.started_at).isoformat():
+            raise Refused(
+                "この相談記録は、画面を開いた後に別の画面で保存されています。"
+                "画面を再読み込みして、いまの内容から修正してください。",
+                status=409,
+            )
         amending = record.complete
         if amending and not complete:
             raise Refused(

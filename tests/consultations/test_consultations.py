@@ -412,3 +412,23 @@ def test_a_complete_record_is_read_only_until_amended_with_a_reason(world):
     assert [e.body.amend_reason for e in reversed(saves)] == ["", "回答の記入漏れ"]
     timeline = Staff(srv, "manager").http.get(f"/meetups/{meetup_id}").text
     assert f"相談記録 C-{record.id} を修正しました" in timeline
+
+    # Two tabs: the one opened before the last save cannot silently undo it.
+    seen = re.search(r'name="seen" value="([^"]+)"', page).group(1)
+    first = save(counsellor, record.id, answer="A の訂正", amend_reason="A", seen=seen)
+    assert first.status_code == 200, first.text
+    stale = save(counsellor, record.id, answer="B の訂正", amend_reason="B", seen=seen)
+    assert stale.status_code == 409 and "別の画面で保存されています" in stale.text
+    assert "A の訂正" in counsellor.http.get(f"/consultations/{record.id}").text
+    # The correction form starts from the record's own 年代 (here none: 不明), not from the
+    # participant's (40代), which would be saved unnoticed with an unrelated correction.
+    from console.session.models import Participant
+    from console.store.db import transaction
+
+    with transaction(engine) as db:
+        row = db.get(ConsultationRecord, record.id)
+        row.age_bracket = None
+        db.get(Participant, row.participant_id).age_bracket = "40s"
+    page = counsellor.http.get(f"/consultations/{record.id}").text
+    form = re.search(r'<select id="age".*?</select>', page, re.S).group(0)
+    assert '<option value="unknown" selected>' in form and '"40s" selected' not in form
