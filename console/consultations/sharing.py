@@ -169,6 +169,8 @@ def phone_handoff(form: Mapping[str, str], actor: Staff) -> Decide:
     if found is None:
         raise Refused("電話した日時を正しく入力してください(例: 2026-12-12T15:30)。")
     called_at = datetime.combine(*found, tzinfo=settings.TZ)
+    if called_at > utcnow():
+        raise Refused("電話した日時が未来になっています。実際に電話した日時を入力してください。")
 
     def decide(db: Session, state: LiveState) -> Body:
         _shareable(db, state, record_id)

@@ -64,7 +64,7 @@ def parse(form: Mapping[str, str], *, service: MeetupKind, today: dt.date) -> Su
     name = field("name", lambda: forms.one_line(form, "name", label="お名前", max_len=60))
     kana = field("kana", lambda: parse_kana(form))
     address = field("address", lambda: forms.one_line(form, "address", label="ご住所", max_len=200))
-    born = field("birth_date", lambda: _birth_date(form, today))
+    born = field("birth_date", lambda: parse_birth_date(form, today))
     email = field("email", lambda: parse_email(form))
     phone = field("phone", lambda: _phone(form))
     relation = ""
@@ -105,7 +105,7 @@ def parse_kana(form) -> str:
     return value
 
 
-def _birth_date(form, today: dt.date) -> dt.date:
+def parse_birth_date(form, today: dt.date) -> dt.date:
     born = forms.day(form.get("birth_date"), first=1, last=9999)  # range checked below
     if born is None:
         raise Refused("生年月日を「2000-04-01」の形で入力してください。")

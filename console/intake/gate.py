@@ -11,10 +11,12 @@ import math
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 import anyio
 from sqlmodel import Session, select
 
+from console.core.templating import jst_date
 from console.intake import contact
 from console.intake import events as ev
 from console.intake.events import GateReason
@@ -55,7 +57,9 @@ class Passage:
 
 def _message(reason: str, meetup: Meetup, wait: float = 0.0) -> str:
     if reason == GateReason.NOT_OPEN:
-        return f"まだ入室の受付前です。{meetup.doors_at.astimezone(TZ):%H:%M} から入室できます。"
+        doors = meetup.doors_at.astimezone(TZ)
+        day = "" if doors.date() == datetime.now(TZ).date() else f"{jst_date(doors)} "
+        return f"まだ入室の受付前です。{day}{doors:%H:%M} から入室できます。"
     if reason == GateReason.THROTTLED:
         return f"入力の誤りが続いたため、{_about(wait)}待ってから、もう一度お試しください。"
     return MESSAGES.get(reason) or SORRY + contact.ask()

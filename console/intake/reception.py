@@ -10,7 +10,12 @@ from sqlmodel import Session, col, select
 
 from console.core import forms
 from console.core.errors import Refused
-from console.intake.applications import parse_email, parse_kana, person_for
+from console.intake.applications import (
+    parse_birth_date,
+    parse_email,
+    parse_kana,
+    person_for,
+)
 from console.intake.models import Application, Person, TermsVersion
 from console.intake.personal import PersonalData, name_birth_match, unseal
 from console.intake.queries import ADMITTED, checked_for
@@ -19,6 +24,7 @@ from console.live.models import Meetup
 from console.security import audit
 from console.session.models import FamilyMember, Participant, code_lookup
 from console.session.vocab import AgeBracket, MeetupKind, Relation
+from console.settings import TZ
 from console.store.columns import utcnow
 
 
@@ -98,9 +104,7 @@ def walk_in(db: Session, *, meetup: Meetup, form, staff_id: int) -> str:
     name = forms.one_line(form, "name", label="氏名", max_len=60)
     kana = parse_kana(form)
     address = forms.one_line(form, "address", label="住所", max_len=200)
-    born = forms.day(form.get("birth_date"), first=1900, last=utcnow().year)
-    if born is None:
-        raise Refused("生年月日を「2000-04-01」の形で入力してください。")
+    born = parse_birth_date(form, utcnow().astimezone(TZ).date())
     given = bool((form.get("email") or "").strip())
     email = parse_email(form) if given else f"walk-in-{uuid.uuid4().hex[:12]}@invalid"
     terms = db.exec(

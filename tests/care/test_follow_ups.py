@@ -167,6 +167,16 @@ def test_a_record_left_unshared_for_three_days_is_counted_until_shared_or_waived
         db.commit()
     assert home_count(manager, "care-unshared") == before + 2
 
+    future = record_command(
+        counsellor,
+        record.id,
+        "handoff_phone",
+        spoke_to="窓口 相談員A",
+        called_at=(datetime.now(TZ) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M"),
+        shared="相談の概要を伝えた",
+    )
+    assert future.status_code == 422 and "未来" in future.text  # a call not yet made
+    assert home_count(manager, "care-unshared") == before + 2
     shared = record_command(
         counsellor,
         record.id,
