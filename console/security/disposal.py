@@ -142,25 +142,24 @@ def counts(db: Session) -> dict[str, dict[str, int]]:
     return found
 
 
-def latest(db: Session) -> Disposal | None:
-    """The run in force: the newest one not withdrawn."""
+def _newest(db: Session, *, withdrawn: bool) -> Disposal | None:
+    when = col(Disposal.withdrawn_at)
     newest = (
         select(Disposal)
-        .where(col(Disposal.withdrawn_at).is_(None))
+        .where(when.is_not(None) if withdrawn else when.is_(None))
         .order_by(col(Disposal.id).desc())
         .limit(1)
     )
     return db.execute(newest).scalars().first()
+
+
+def latest(db: Session) -> Disposal | None:
+    """The run in force: the newest one not withdrawn."""
+    return _newest(db, withdrawn=False)
 
 
 def last_withdrawn(db: Session) -> Disposal | None:
-    newest = (
-        select(Disposal)
-        .where(col(Disposal.withdrawn_at).is_not(None))
-        .order_by(col(Disposal.id).desc())
-        .limit(1)
-    )
-    return db.execute(newest).scalars().first()
+    return _newest(db, withdrawn=True)
 
 
 def _refuse_if_done(db: Session) -> None:
