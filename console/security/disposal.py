@@ -184,17 +184,23 @@ def prepare(engine: Engine, *, staff_id: int) -> int:
         return row.id
 
 
+def _in_force(db: Session, disposal_id: int) -> Disposal:
+    """The run `disposal_id`, refused unless it is the one in force and not yet done."""
+    _refuse_if_done(db)
+    row = latest(db)
+    if row is None or row.id != disposal_id:
+        raise Refused(
+            "この廃棄の準備は最新ではありません。画面を再読み込みしてください。", status=409
+        )
+    return row
+
+
 def approve(engine: Engine, *, disposal_id: int, staff_id: int, role: str) -> None:
     """The ward's approval of the run `disposal_id` (the latest one prepared)."""
     if role != Role.WARD:
         raise Refused("廃棄の承認は区職員のログインで行ってください。", status=403)
     with transaction(engine) as db:
-        _refuse_if_done(db)
-        row = latest(db)
-        if row is None or row.id != disposal_id:
-            raise Refused(
-                "この廃棄の準備は最新ではありません。画面を再読み込みしてください。", status=409
-            )
+        row = _in_force(db, disposal_id)
         if row.approved_at is not None:
             raise Refused("この廃棄は既に承認されています。", status=409)
         row.approved_at, row.approved_by = utcnow(), staff_id
@@ -206,12 +212,7 @@ def withdraw(engine: Engine, *, disposal_id: int, staff_id: int, reason: str) ->
     """Withdraw the run `disposal_id` before it is carried out; nothing else changes, and a
     new run can be prepared (and must be approved again)."""
     with transaction(engine) as db:
-        _refuse_if_done(db)
-        row = latest(db)
-        if row is None or row.id != disposal_id:
-            raise Refused(
-                "この廃棄の準備は最新ではありません。画面を再読み込みしてください。", status=409
-            )
+        row = _in_force(db, disposal_id)
         row.withdrawn_at, row.withdrawn_by, row.withdrawn_reason = utcnow(), staff_id, reason
         db.add(row)
         audit.record(db, action="disposal.withdraw", staff_id=staff_id, target=f"disposal:{row.id}")
